@@ -1,0 +1,51 @@
+/**
+ * The tagged-field section that ends every struct in flexible versions:
+ * uvarint count, then (uvarint tag, uvarint size, payload) in ascending tag order.
+ */
+import { DecodeError } from '../errors.js';
+import type { Reader } from './reader.js';
+import type { Writer } from './writer.js';
+
+/** A tagged field kept as raw bytes (unknown tags are preserved for round trips). */
+export type TaggedField = [tag: number, data: Buffer];
+
+/**
+ * Reads the section; `known(tag, sub)` decodes a known tag from a sub-reader
+ * and returns true, or returns false for an unknown one, which is collected.
+ */
+export function readTaggedFields(
+  r: Reader,
+  known: ((tag: number, sub: Reader) => boolean) | null,
+): TaggedField[] | undefined {
+  const count = r.uvarint();
+  if (count === 0) return undefined;
+  if (count > r.remaining) throw new DecodeError(`tagged field count ${count} exceeds the bytes left`);
+  let unknown: TaggedField[] | undefined;
+  let last = -1;
+  for (let i = 0; i < count; i++) {
+    const tag = r.uvarint();
+    if (tag <= last) throw new DecodeError(`tagged fields out of order: ${tag} after ${last}`);
+    last = tag;
+    const size = r.uvarint();
+    r.need(size);
+    const end = r.pos + size;
+    const sub = new (r.constructor as new (b: Buffer, s: number, e: number) => Reader)(r.buf, r.pos, end);
+    if (!(known && known(tag, sub))) (unknown ??= []).push([tag, r.buf.subarray(r.pos, end)]);
+    r.pos = end;
+  }
+  return unknown;
+}
+
+export function writeTaggedFields(w: Writer, fields: TaggedField[] | undefined): void {
+  if (!fields || fields.length === 0) {
+    w.uvarint(0);
+    return;
+  }
+  if (fields.length > 1) fields.sort((a, b) => a[0] - b[0]);
+  w.uvarint(fields.length);
+  for (const [tag, data] of fields) {
+    w.uvarint(tag);
+    w.uvarint(data.length);
+    w.raw(data);
+  }
+}
