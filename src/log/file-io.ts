@@ -1,0 +1,122 @@
+/**
+ * Positional file I/O helpers over fs/promises FileHandle, and the naming of
+ * segment files. No mmap; every read and write names its position.
+ */
+import { constants, type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+
+export type SegmentFileKind = 'log' | 'index' | 'timeindex';
+
+/** Kafka's file name stem: the base offset zero-padded to 20 digits. */
+export function segmentStem(baseOffset: number): string {
+  return String(baseOffset).padStart(20, '0');
+}
+
+export function segmentPath(dir: string, baseOffset: number, kind: SegmentFileKind): string {
+  return join(dir, `${segmentStem(baseOffset)}.${kind}`);
+}
+
+/** Parses `<20 digits>.<kind>`; null for any other name. */
+export function parseSegmentFileName(name: string): { baseOffset: number; kind: SegmentFileKind } | null {
+  const m = /^(\d{20})\.(log|index|timeindex)$/.exec(name);
+  if (m === null) return null;
+  const baseOffset = Number(m[1]);
+  if (!Number.isSafeInteger(baseOffset)) return null;
+  return { baseOffset, kind: m[2] as SegmentFileKind };
+}
+
+/** Opens read-write, creating the file; truncates it when `truncate`. */
+export function openReadWrite(path: string, truncate = false): Promise<FileHandle> {
+  const flags = constants.O_RDWR | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0);
+  return open(path, flags, 0o644);
+}
+
+/** Reads up to `length` bytes at `position`; the result is shorter only at end of file. */
+export async function readAt(fh: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/** Writes all of buf at position (looping over short writes). */
+export async function writeAt(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await fh.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** Reads a whole small file, or null when it does not exist. */
+export async function readSmallFile(path: string): Promise<Buffer | null> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    return await readAt(fh, 0, size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Makes directory entry changes (create, rename, unlink) durable. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Replaces `path` atomically: write a temp file, fsync it, rename, fsync the directory. */
+export async function writeFileAtomic(dir: string, name: string, data: Buffer): Promise<void> {
+  const tmp = join(dir, `${name}.tmp`);
+  const fh = await openReadWrite(tmp, true);
+  try {
+    await writeAt(fh, data, 0);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, join(dir, name));
+  await fsyncDir(dir);
+}
+
+export async function unlinkIfExists(path: string): Promise<boolean> {
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+export function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+/** Size of a file (0 when it does not exist). */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return 0;
+    throw err;
+  }
+}

@@ -1,0 +1,540 @@
+/**
+ * PartitionLog: the ordered, segmented log of one partition replica.
+ *
+ * Owns: segments, log start offset (checkpointed), log end offset, recovery
+ * point, fsync batching. Not here: high watermark, ISR, producer state (the
+ * replication and txn layers build on `read`'s `maxOffset` and on append
+ * results).
+ *
+ * Concurrency model (one owner, decide synchronously, then do the I/O):
+ * - `append`, `truncateTo` and `deleteRecordsBefore` decide at call time:
+ *   offsets are assigned and the log end / start offset move before the
+ *   method returns its promise, so concurrent appends get consecutive
+ *   offsets. Their I/O then runs on one serial queue, in call order.
+ * - `read`, `offsetForTimestamp` and `flush` run alongside the queue; reads
+ *   only see bytes whose write completed.
+ * - `flush` is group-committed: concurrent calls share one fsync.
+ * - An I/O error during a write marks the log failed (Kafka takes the log dir
+ *   offline); appends are refused until it is reopened and recovered.
+ *
+ * Offsets are JS numbers (safe integers) throughout.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Logger, pino } from 'pino';
+import { type AppendPlan, assignOffsets } from './append-plan.js';
+import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
+import {
+  LogClosedError,
+  LogFailedError,
+  OffsetOutOfRangeError,
+  RecordBatchTooLargeError,
+} from './errors.js';
+import { fsyncDir, isErrno } from './file-io.js';
+import { GroupCommit } from './group-commit.js';
+import { HandleCache } from './handle-cache.js';
+import type { LogConfig } from './log-config.js';
+import { loadLog, segmentSettings } from './log-loader.js';
+import { MAX_RELATIVE_OFFSET, Segment } from './segment.js';
+import { SerialQueue } from './serial-queue.js';
+import { NO_TIMESTAMP } from './time-index.js';
+
+export interface PartitionLogOptions {
+  /** Wall clock in ms (for time-based rolling and flush bookkeeping). */
+  readonly now?: () => number;
+  /** Read-handle cache, shared by the logs of a LogManager; a private one otherwise. */
+  readonly handles?: HandleCache;
+}
+
+export interface AppendOptions {
+  /** Stamp every batch with this LogAppendTime (message.timestamp.type=LogAppendTime). */
+  readonly logAppendTimeMs?: number;
+}
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** Largest batch max timestamp of the append (-1 if none). */
+  readonly maxTimestamp: number;
+  /** Last offset of the first batch carrying maxTimestamp (batch granularity; -1 if none). */
+  readonly offsetOfMaxTimestamp: number;
+  /** Log start offset when the append completed (for the produce response). */
+  readonly logStartOffset: number;
+}
+
+export interface ReadOptions {
+  /** Return the first batch whole even when it exceeds maxBytes (default true). */
+  readonly minOneBatch?: boolean;
+  /** Exclusive upper bound: only batches whose last offset is below it (e.g. the high watermark). */
+  readonly maxOffset?: number;
+}
+
+export interface ReadResult {
+  /** Whole batches; the first one holds the requested offset (its base may be lower). Empty at the end. */
+  readonly records: Buffer;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+}
+
+export interface TimestampAndOffset {
+  readonly timestamp: number;
+  readonly offset: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+const READ_RETRIES = 3;
+
+export class PartitionLog {
+  readonly #dir: string;
+  #config: LogConfig;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #handles: HandleCache;
+  readonly #ownsHandles: boolean;
+  readonly #queue = new SerialQueue();
+  readonly #commit: GroupCommit;
+  /** Sorted by base offset; replaced (never mutated) so readers can hold a snapshot. */
+  #segments: readonly Segment[];
+  #logStartOffset: number;
+  /** Log end offset: advanced when an append is accepted, before its write. */
+  #nextOffset: number;
+  /** End offset of completed writes. */
+  #writtenOffset: number;
+  #recoveryPoint: number;
+  #lastFlushMs: number;
+  #closed = false;
+  #closing: Promise<void> | null = null;
+  #failed: unknown = null;
+
+  private constructor(dir: string, config: LogConfig, logger: Logger, now: () => number, handles: HandleCache, owns: boolean) {
+    this.#dir = dir;
+    this.#config = config;
+    this.#logger = logger;
+    this.#now = now;
+    this.#handles = handles;
+    this.#ownsHandles = owns;
+    this.#commit = new GroupCommit(() => this.#syncAll());
+    this.#segments = [];
+    this.#logStartOffset = 0;
+    this.#nextOffset = 0;
+    this.#writtenOffset = 0;
+    this.#recoveryPoint = 0;
+    this.#lastFlushMs = now();
+  }
+
+  /** Opens (creating if needed) the log in dir, recovering it after an unclean shutdown. */
+  static async open(dir: string, config: LogConfig, logger?: Logger, options: PartitionLogOptions = {}): Promise<PartitionLog> {
+    const now = options.now ?? Date.now;
+    const owns = options.handles === undefined;
+    const handles = options.handles ?? new HandleCache();
+    const log = new PartitionLog(dir, config, logger ?? pino({ level: 'silent' }), now, handles, owns);
+    const loaded = await loadLog(dir, config, { logger: log.#logger, handles, nowMs: now() });
+    log.#segments = loaded.segments;
+    log.#logStartOffset = loaded.logStartOffset;
+    log.#nextOffset = log.#active.nextOffset;
+    log.#writtenOffset = log.#nextOffset;
+    log.#recoveryPoint = log.#nextOffset;
+    log.#logger.debug(
+      { dir, logStartOffset: log.#logStartOffset, logEndOffset: log.#nextOffset, segments: loaded.segments.length, clean: loaded.cleanShutdown },
+      'log opened',
+    );
+    return log;
+  }
+
+  get dir(): string {
+    return this.#dir;
+  }
+
+  get config(): LogConfig {
+    return this.#config;
+  }
+
+  get logStartOffset(): number {
+    return this.#logStartOffset;
+  }
+
+  /** Offset the next accepted append gets. */
+  get logEndOffset(): number {
+    return this.#nextOffset;
+  }
+
+  /** Bytes of completed writes over all segments. */
+  get size(): number {
+    let total = 0;
+    for (const s of this.#segments) total += s.size;
+    return total;
+  }
+
+  /** Offsets below this are known durable. */
+  get recoveryPoint(): number {
+    return this.#recoveryPoint;
+  }
+
+  get unflushedMessages(): number {
+    return Math.max(0, this.#writtenOffset - this.#recoveryPoint);
+  }
+
+  get lastFlushMs(): number {
+    return this.#lastFlushMs;
+  }
+
+  /** Number of group-commit syncs started (for tests and metrics). */
+  get fsyncCount(): number {
+    return this.#commit.runs;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.#segments.map((s) => s.baseOffset);
+  }
+
+  /** New settings apply to later decisions (rolls, flushes); existing segments keep their index capacity. */
+  updateConfig(config: LogConfig): void {
+    this.#config = config;
+  }
+
+  /**
+   * Appends one or more consecutive, validated v2 batches. Offsets are
+   * assigned now by rewriting each batch's baseOffset in `batches` (the
+   * caller's buffer is modified and must not change until the promise
+   * settles); the bytes are written on the log's queue.
+   */
+  append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
+    let plan: AppendPlan;
+    try {
+      this.#checkWritable();
+      if (batches.length > this.#config.segmentBytes) {
+        throw new RecordBatchTooLargeError(batches.length, this.#config.segmentBytes);
+      }
+      plan = assignOffsets(batches, this.#nextOffset, opts.logAppendTimeMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#nextOffset = plan.lastOffset + 1;
+    return this.#queue
+      .run(() => this.#write(batches, plan))
+      .then(async () => {
+        if (this.unflushedMessages >= this.#config.flushIntervalMessages) await this.flush();
+        return {
+          baseOffset: plan.baseOffset,
+          lastOffset: plan.lastOffset,
+          maxTimestamp: plan.maxTimestamp,
+          offsetOfMaxTimestamp: plan.offsetOfMaxTimestamp,
+          logStartOffset: this.#logStartOffset,
+        };
+      });
+  }
+
+  /**
+   * Reads whole batches starting with the one holding `offset`, from a single
+   * segment: up to maxBytes, but the first batch whole when minOneBatch
+   * (default) even if larger; never a batch reaching maxOffset. Empty at the
+   * log end. Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
+   */
+  async read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+    const minOneBatch = opts.minOneBatch ?? true;
+    const maxOffset = opts.maxOffset ?? Number.POSITIVE_INFINITY;
+    for (let attempt = 1; ; attempt++) {
+      this.#checkOpen();
+      const logStartOffset = this.#logStartOffset;
+      const logEndOffset = this.#nextOffset;
+      if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > logEndOffset) {
+        throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#dir);
+      }
+      try {
+        const records = await this.#readSegments(offset, maxBytes, minOneBatch, maxOffset);
+        return { records, logStartOffset, logEndOffset };
+      } catch (err) {
+        // A segment deleted under the read (retention, truncation): re-check the range and retry.
+        if (!isErrno(err, 'ENOENT') || attempt >= READ_RETRIES) throw err;
+      }
+    }
+  }
+
+  /**
+   * The first batch at or after the log start whose max timestamp is >= ts:
+   * `offset` is that batch's base offset (raised to the log start offset) and
+   * `timestamp` its max timestamp. Batch granularity, because this layer does
+   * not decode records: exact for LogAppendTime batches and single-record
+   * batches; for CreateTime batches the earliest record with timestamp >= ts
+   * is at or after `offset` within the same batch. Null if no batch qualifies.
+   */
+  async offsetForTimestamp(ts: number): Promise<TimestampAndOffset | null> {
+    this.#checkOpen();
+    const minOffset = this.#logStartOffset;
+    const segs = this.#segments;
+    for (let i = Math.max(0, floorSegment(segs, minOffset)); i < segs.length; i++) {
+      const seg = segs[i] as Segment;
+      await seg.ensureIndexes();
+      if (seg.maxTimestamp < ts) continue;
+      const batch = await seg.findByTimestamp(ts, minOffset);
+      if (batch !== null) return { offset: Math.max(batch.baseOffset, minOffset), timestamp: batch.maxTimestamp };
+    }
+    return null;
+  }
+
+  /**
+   * Largest batch max timestamp in the log and the last offset of the first
+   * batch carrying it (batch granularity), or null when no batch has a timestamp.
+   */
+  async maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
+    this.#checkOpen();
+    let best: TimestampAndOffset | null = null;
+    for (const seg of this.#segments) {
+      await seg.ensureIndexes();
+      if (seg.maxTimestamp > (best?.timestamp ?? NO_TIMESTAMP)) {
+        best = { timestamp: seg.maxTimestamp, offset: seg.offsetOfMaxTimestamp };
+      }
+    }
+    return best;
+  }
+
+  /** fsyncs completed writes (log and index files). Concurrent calls share syncs. */
+  flush(): Promise<void> {
+    if (this.#failed !== null) return Promise.reject(new LogFailedError(this.#dir, this.#failed));
+    if (this.#closed && this.#closing !== null) return this.#closing;
+    return this.#commit.run();
+  }
+
+  /**
+   * Drops every offset >= offset (replication truncation). A batch holding
+   * `offset` is dropped whole; the log end offset becomes `offset` either
+   * way, as in Kafka. Below the log start offset, the log is emptied and
+   * restarts at `offset`.
+   */
+  truncateTo(offset: number): Promise<void> {
+    try {
+      this.#checkWritable();
+      checkOffset(offset);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (offset >= this.#nextOffset) return this.#queue.run(() => Promise.resolve());
+    const full = offset < this.#logStartOffset;
+    this.#nextOffset = offset;
+    if (full) this.#logStartOffset = offset;
+    return this.#queue.run(() => this.#guard(() => (full ? this.#truncateFully(offset) : this.#truncateSegments(offset))));
+  }
+
+  /**
+   * Advances the log start offset to `offset` (DeleteRecords) and deletes the
+   * segments wholly below it. The new start is checkpointed before any file goes.
+   */
+  deleteRecordsBefore(offset: number): Promise<void> {
+    try {
+      this.#checkWritable();
+      checkOffset(offset);
+      if (offset > this.#nextOffset) {
+        throw new OffsetOutOfRangeError(offset, this.#logStartOffset, this.#nextOffset, this.#dir);
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (offset <= this.#logStartOffset) return this.#queue.run(() => Promise.resolve());
+    this.#logStartOffset = offset;
+    return this.#queue.run(() => this.#guard(() => this.#deleteBelow(offset)));
+  }
+
+  /** Waits for queued writes, fsyncs, writes the clean-shutdown marker and closes every handle. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown(true);
+    return this.#closing;
+  }
+
+  /** Closes the log and removes its directory. */
+  async deleteLog(): Promise<void> {
+    this.#closing ??= this.#shutdown(false);
+    await this.#closing;
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  get #active(): Segment {
+    const seg = this.#segments[this.#segments.length - 1];
+    if (seg === undefined) throw new Error(`log ${this.#dir} has no segment`);
+    return seg;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new LogClosedError(this.#dir);
+  }
+
+  #checkWritable(): void {
+    this.#checkOpen();
+    if (this.#failed !== null) throw new LogFailedError(this.#dir, this.#failed);
+  }
+
+  /** Runs queued I/O; any failure marks the log failed. */
+  async #guard<T>(io: () => Promise<T>): Promise<T> {
+    if (this.#failed !== null) throw new LogFailedError(this.#dir, this.#failed);
+    try {
+      return await io();
+    } catch (err) {
+      this.#failed = err;
+      this.#logger.error({ dir: this.#dir, err }, 'log write failed; refusing further appends');
+      throw new LogFailedError(this.#dir, err);
+    }
+  }
+
+  #write(buf: Buffer, plan: AppendPlan): Promise<void> {
+    return this.#guard(async () => {
+      let seg = this.#active;
+      if (this.#shouldRoll(seg, plan)) seg = await this.#roll(plan.baseOffset);
+      await seg.append(buf, plan.batches);
+      this.#writtenOffset = plan.lastOffset + 1;
+    });
+  }
+
+  /** Kafka's roll rules: size, segment.ms (by record timestamps), full index, relative offset overflow. */
+  #shouldRoll(seg: Segment, plan: AppendPlan): boolean {
+    if (plan.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET) return true;
+    if (seg.size === 0) return false;
+    const c = this.#config;
+    if (seg.size + plan.bytes > c.segmentBytes || seg.indexFull) return true;
+    const base = seg.rollBaseTimestamp;
+    const waitedMs = base !== null && base >= 0 ? plan.maxTimestamp - base : this.#now() - seg.createdMs;
+    return waitedMs > c.segmentMs;
+  }
+
+  /** Seals the active segment and starts a new one at baseOffset. */
+  async #roll(baseOffset: number): Promise<Segment> {
+    const old = this.#active;
+    let kept = this.#segments;
+    if (old.size === 0) {
+      kept = kept.slice(0, -1);
+      this.#segments = kept;
+      await old.delete();
+    } else {
+      await old.seal();
+    }
+    const seg = await Segment.create(this.#dir, baseOffset, segmentSettings(this.#config), this.#handles, this.#now());
+    await fsyncDir(this.#dir);
+    this.#segments = [...kept, seg];
+    // Everything below the new base is in sealed (synced) segments.
+    this.#recoveryPoint = Math.max(this.#recoveryPoint, baseOffset);
+    await this.#persistCheckpoint();
+    this.#logger.debug({ dir: this.#dir, baseOffset, previous: old.baseOffset, previousBytes: old.size }, 'rolled segment');
+    return seg;
+  }
+
+  async #readSegments(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Promise<Buffer> {
+    const segs = this.#segments;
+    for (let i = Math.max(0, floorSegment(segs, offset)); i < segs.length; i++) {
+      const records = await (segs[i] as Segment).read(offset, maxBytes, minOneBatch, maxOffset);
+      if (records !== null) return records;
+    }
+    return EMPTY;
+  }
+
+  async #truncateSegments(offset: number): Promise<void> {
+    const segs = this.#segments;
+    const idx = Math.max(0, floorSegment(segs, offset));
+    const dropped = segs.slice(idx + 1);
+    const seg = segs[idx] as Segment;
+    this.#segments = segs.slice(0, idx + 1);
+    for (const d of dropped) await d.delete();
+    await seg.reopenForWrite();
+    const removedBytes = await seg.truncateTo(offset, this.#now());
+    this.#writtenOffset = Math.min(this.#writtenOffset, offset);
+    this.#recoveryPoint = Math.min(this.#recoveryPoint, seg.nextOffset);
+    await this.#persistCheckpoint();
+    this.#logger.info(
+      { dir: this.#dir, offset, removedBytes, deletedSegments: dropped.map((d) => d.baseOffset) },
+      'truncated log',
+    );
+  }
+
+  async #truncateFully(offset: number): Promise<void> {
+    const old = this.#segments;
+    for (const s of old) await s.delete();
+    const seg = await Segment.create(this.#dir, offset, segmentSettings(this.#config), this.#handles, this.#now());
+    this.#segments = [seg];
+    await fsyncDir(this.#dir);
+    this.#writtenOffset = offset;
+    this.#recoveryPoint = offset;
+    await this.#persistCheckpoint();
+    this.#logger.info({ dir: this.#dir, offset, deletedSegments: old.map((s) => s.baseOffset) }, 'emptied log');
+  }
+
+  async #deleteBelow(offset: number): Promise<void> {
+    await this.#persistCheckpoint();
+    const active = this.#active;
+    // The active segment is wholly below: start a new one so it can go too.
+    if (active.size > 0 && active.nextOffset <= offset) await this.#roll(offset);
+    const segs = this.#segments;
+    let n = 0;
+    while (n + 1 < segs.length && (segs[n + 1] as Segment).baseOffset <= offset) n++;
+    if (n === 0) return;
+    const doomed = segs.slice(0, n);
+    this.#segments = segs.slice(n);
+    for (const d of doomed) await d.delete();
+    this.#logger.info({ dir: this.#dir, logStartOffset: offset, deletedSegments: doomed.map((d) => d.baseOffset) }, 'deleted records');
+  }
+
+  #persistCheckpoint(): Promise<void> {
+    return writeCheckpoint(this.#dir, { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint });
+  }
+
+  /** One group-commit round: sync every segment still holding write handles. */
+  async #syncAll(): Promise<void> {
+    const target = this.#writtenOffset;
+    const writable = this.#segments.filter((s) => s.isWritable);
+    try {
+      await Promise.all(writable.map((s) => s.sync()));
+    } catch (err) {
+      this.#failed ??= err;
+      this.#logger.error({ dir: this.#dir, err }, 'fsync failed; refusing further appends');
+      throw new LogFailedError(this.#dir, err);
+    }
+    this.#recoveryPoint = Math.max(this.#recoveryPoint, Math.min(target, this.#writtenOffset));
+    this.#lastFlushMs = this.#now();
+  }
+
+  async #shutdown(clean: boolean): Promise<void> {
+    this.#closed = true;
+    await this.#queue.idle();
+    // Only a healthy log being kept needs its data synced and sealed.
+    const keep = this.#failed === null && clean;
+    try {
+      if (keep) await this.#commit.run();
+      for (const seg of this.#segments) {
+        if (keep) await seg.seal();
+        else await seg.close();
+      }
+      if (keep) {
+        this.#recoveryPoint = this.#writtenOffset;
+        await this.#persistCheckpoint();
+        await writeFile(join(this.#dir, CLEAN_SHUTDOWN_FILE), '');
+        await fsyncDir(this.#dir);
+      }
+    } finally {
+      if (this.#ownsHandles) await this.#handles.closeAll();
+      else this.#handles.evictUnder(this.#dir);
+    }
+    this.#logger.debug({ dir: this.#dir, clean: keep }, 'log closed');
+  }
+}
+
+/** Index of the last segment with baseOffset <= offset, or -1. */
+function floorSegment(segs: readonly Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segs.length - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((segs[mid] as Segment).baseOffset <= offset) {
+      found = mid;
+      lo = mid + 1;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return found;
+}
+
+function checkOffset(offset: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset ${offset} is not a non-negative safe integer`);
+}
