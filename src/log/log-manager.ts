@@ -26,6 +26,8 @@ export interface LogManagerOptions {
   /** Logs opened (and recovered) in parallel at startup (default 8). */
   readonly openConcurrency?: number;
   readonly now?: () => number;
+  /** Directories in the log dirs that are not partition logs of this manager (e.g. the metadata log). */
+  readonly exclude?: (dirName: string) => boolean;
 }
 
 export interface TopicPartitionLog {
@@ -65,6 +67,7 @@ export class LogManager {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #concurrency: number;
+  readonly #exclude: (dirName: string) => boolean;
   readonly #handles: HandleCache;
   readonly #logs = new Map<string, TopicPartitionLog>();
   readonly #pending = new Map<string, { readonly promise: Promise<PartitionLog>; readonly logDir: string }>();
@@ -77,6 +80,7 @@ export class LogManager {
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#now = options.now ?? Date.now;
     this.#concurrency = Math.max(1, options.openConcurrency ?? 8);
+    this.#exclude = options.exclude ?? (() => false);
     this.#handles = new HandleCache(options.maxOpenReadHandles ?? 1000);
   }
 
@@ -92,7 +96,7 @@ export class LogManager {
     for (const logDir of this.#logDirs) {
       await mkdir(logDir, { recursive: true });
       for (const entry of await readdir(logDir, { withFileTypes: true })) {
-        if (!entry.isDirectory()) continue;
+        if (!entry.isDirectory() || this.#exclude(entry.name)) continue;
         const parsed = parsePartitionDirName(entry.name);
         if (parsed === null) {
           this.#logger.debug({ logDir, name: entry.name }, 'ignoring directory that names no partition');

@@ -1,0 +1,33 @@
+/**
+ * What a handler sees: the request header, the connection it came on, and
+ * the node's services.
+ */
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/broker-config.js';
+import type { MetadataImage } from '../controller/metadata-image.js';
+import type { QuorumController } from '../controller/quorum-controller.js';
+import type { ReplicaManager } from '../replication/replica-manager.js';
+
+export interface BrokerServices {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly controller: QuorumController;
+  readonly replicas: ReplicaManager;
+  /** The current metadata image. */
+  image(): MetadataImage;
+  /** Creates missing topics with the broker defaults (auto.create.topics.enable). */
+  autoCreateTopics(names: string[]): Promise<void>;
+}
+
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  /** Listener the request arrived on (e.g. PLAINTEXT). */
+  readonly listenerName: string;
+  readonly clientAddress: string;
+  readonly broker: BrokerServices;
+}

@@ -1,0 +1,76 @@
+/**
+ * ListOffsets (key 2), v1-10 (v0 was removed in Kafka 4). Special
+ * timestamps: -2 earliest (log start), -1 latest (high watermark, or last
+ * stable offset under read_committed), -3 max timestamp (v7+, KIP-734),
+ * -4 earliest local (v8+, the log start here: no tiered storage), -5 earliest
+ * tiered (v9+, not tiered: -1). Any other timestamp finds the first offset
+ * whose timestamp is at or after it, below the high watermark; none gives
+ * offset -1.
+ */
+import { listOffsetsRequestMeta } from '../protocol/generated/list-offsets-request.js';
+import { listOffsetsResponseMeta, type ListOffsetsPartitionResponse } from '../protocol/generated/list-offsets-response.js';
+import type { Input } from '../protocol/primitives/index.js';
+import { KafkaError, toErrorCode } from './error-codes.js';
+import { registerApi } from './registry.js';
+
+const EARLIEST = -2n;
+const LATEST = -1n;
+const MAX_TIMESTAMP = -3n;
+const EARLIEST_LOCAL = -4n;
+const EARLIEST_TIERED = -5n;
+
+registerApi({
+  request: listOffsetsRequestMeta,
+  response: listOffsetsResponseMeta,
+  minVersion: 1,
+  maxVersion: 10,
+  async handle(ctx, req) {
+    const replicas = ctx.broker.replicas;
+    const readCommitted = req.isolationLevel === 1;
+    const topics = await Promise.all(
+      req.topics.map(async (t) => ({
+        name: t.name,
+        partitions: await Promise.all(
+          t.partitions.map(async (rp): Promise<Input<ListOffsetsPartitionResponse>> => {
+            const out: Input<ListOffsetsPartitionResponse> = { partitionIndex: rp.partitionIndex, errorCode: 0, timestamp: -1n, offset: -1n, leaderEpoch: -1 };
+            try {
+              const p = replicas.leaderPartition(t.name, rp.partitionIndex);
+              if (rp.currentLeaderEpoch >= 0 && rp.currentLeaderEpoch !== p.leaderEpoch) {
+                throw new KafkaError(rp.currentLeaderEpoch < p.leaderEpoch ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH');
+              }
+              const limit = readCommitted ? p.lastStableOffset : p.highWatermark;
+              out.leaderEpoch = p.leaderEpoch;
+              const ts = rp.timestamp;
+              if (ts === EARLIEST || ts === EARLIEST_LOCAL) {
+                out.offset = BigInt(p.log.logStartOffset);
+              } else if (ts === LATEST) {
+                out.offset = BigInt(limit);
+              } else if (ts === EARLIEST_TIERED) {
+                out.offset = -1n;
+              } else if (ts === MAX_TIMESTAMP) {
+                const m = await p.log.maxTimestampAndOffset();
+                if (m && m.offset < limit) {
+                  out.offset = BigInt(m.offset);
+                  out.timestamp = BigInt(m.timestamp);
+                }
+              } else if (ts < 0n) {
+                throw new KafkaError('INVALID_REQUEST', `unknown special timestamp ${ts}`);
+              } else {
+                const found = await p.log.offsetForTimestamp(Number(ts));
+                if (found && found.offset < limit) {
+                  out.offset = BigInt(found.offset);
+                  out.timestamp = BigInt(found.timestamp);
+                }
+              }
+            } catch (err) {
+              out.errorCode = toErrorCode(err);
+              if (!(err instanceof KafkaError)) ctx.broker.log.error({ err, topic: t.name }, 'list offsets failed');
+            }
+            return out;
+          }),
+        ),
+      })),
+    );
+    return { topics };
+  },
+});

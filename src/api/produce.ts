@@ -1,0 +1,66 @@
+/**
+ * Produce (key 0). Advertised v0-11 like Kafka 4 (librdkafka's feature
+ * detection needs v0 listed, KAFKA-18659) but v0-2 (message format v0/v1)
+ * are refused: only record batch v2 is accepted.
+ *
+ * Batches stay bytes: each partition's record set is checked (magic, sizes,
+ * CRC-32C, counts, max.message.bytes) and appended; the log assigns offsets
+ * by rewriting batch headers. acks must be -1, 0 or 1 (INVALID_REQUIRED_ACKS).
+ * acks=0 never answers; if any partition failed, the connection is closed
+ * so the client notices, as Kafka does. Partition errors from v10 carry the
+ * current leader (KIP-951).
+ */
+import { produceRequestMeta } from '../protocol/generated/produce-request.js';
+import { produceResponseMeta, type PartitionProduceResponse, type TopicProduceResponse } from '../protocol/generated/produce-response.js';
+import type { Input } from '../protocol/primitives/index.js';
+import { ErrorCode, KafkaError, toErrorCode } from './error-codes.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, registerApi } from './registry.js';
+
+registerApi({
+  request: produceRequestMeta,
+  response: produceResponseMeta,
+  minVersion: 0,
+  acceptFrom: 3,
+  maxVersion: 11,
+  async handle(ctx, req) {
+    const acks = req.acks;
+    const replicas = ctx.broker.replicas;
+    const pending: Array<Promise<void>> = [];
+    let failed = false;
+    const responses: Input<TopicProduceResponse>[] = req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((pd) => {
+        const out: Input<PartitionProduceResponse> = { index: pd.index, errorCode: 0, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+        const fail = (err: unknown): void => {
+          failed = true;
+          out.errorCode = toErrorCode(err);
+          out.errorMessage = err instanceof KafkaError && err.message !== err.kafkaError ? err.message : null;
+          if (!(err instanceof KafkaError)) ctx.broker.log.error({ err, topic: t.name, partition: pd.index }, 'produce failed');
+          if (out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
+            const p = ctx.broker.image().partition(t.name, pd.index);
+            if (p) out.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
+          }
+        };
+        if (acks !== -1 && acks !== 0 && acks !== 1) {
+          fail(new KafkaError('INVALID_REQUIRED_ACKS'));
+          return out;
+        }
+        if (pd.records === null || pd.records.length === 0) {
+          fail(new KafkaError('INVALID_RECORD', 'no records in the request'));
+          return out;
+        }
+        pending.push(
+          replicas.append(t.name, pd.index, pd.records, acks).then((r) => {
+            out.baseOffset = BigInt(r.baseOffset);
+            out.logAppendTimeMs = BigInt(r.logAppendTimeMs);
+            out.logStartOffset = BigInt(r.logStartOffset);
+          }, fail),
+        );
+        return out;
+      }),
+    }));
+    await Promise.all(pending);
+    if (acks === 0) return failed ? CLOSE_CONNECTION : NO_RESPONSE;
+    return { responses };
+  },
+});

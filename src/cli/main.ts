@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+/**
+ * The krill command.
+ *
+ *   krill start [--config server.properties] [--override key=value ...]
+ *
+ * Config names are Kafka's (node.id, listeners, advertised.listeners,
+ * log.dirs, num.partitions, auto.create.topics.enable, ...); defaults fill
+ * in the rest, so `krill start --override listeners=PLAINTEXT://127.0.0.1:19092
+ * --override log.dirs=/tmp/k1` is a complete single node.
+ */
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import pino from 'pino';
+import { BrokerConfig } from '../config/broker-config.js';
+import { KrillNode } from '../node.js';
+
+async function start(args: { config?: string; override?: string[]; logLevel: string }): Promise<void> {
+  const log = pino({ level: args.logLevel });
+  let config: BrokerConfig;
+  try {
+    config = BrokerConfig.load(args.config, args.override ?? []);
+  } catch (err) {
+    log.fatal({ err: (err as Error).message }, 'cannot load the configuration');
+    process.exit(2);
+  }
+  const unknown = config.unknownKeys();
+  if (unknown.length) log.warn({ keys: unknown }, 'ignoring config keys Krill does not know');
+  let node: KrillNode;
+  try {
+    node = await KrillNode.start({ config, logger: log });
+  } catch (err) {
+    log.fatal({ err }, 'Krill failed to start');
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    node.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('krill')
+  .command(
+    'start',
+    'start a Krill node',
+    (y) =>
+      y
+        .option('config', { alias: 'c', type: 'string', describe: 'server.properties file' })
+        .option('override', { alias: 'o', type: 'string', array: true, describe: 'key=value, repeatable' })
+        .option('log-level', { type: 'string', default: process.env.KRILL_LOG_LEVEL ?? 'info', describe: 'pino level' }),
+    (argv) => start({ config: argv.config, override: argv.override, logLevel: argv['log-level'] }),
+  )
+  .demandCommand(1)
+  .strict()
+  .help()
+  .parseAsync();

@@ -1,0 +1,270 @@
+/**
+ * The controller: owns cluster metadata as a log of metadata records
+ * (`__cluster_metadata-0` in metadata.log.dir) and publishes the image
+ * replayed from it.
+ *
+ * Every change runs on one serial queue: decide synchronously from the
+ * current image, turn the decision into records, commit them, then replay
+ * them into a new image and hand it to the listeners. A change answers only
+ * after its records are committed. This issue commits on a single voter
+ * (append + fsync of the local metadata log); the Raft quorum issue replaces
+ * `commit` with replication to a majority, keeping the rest.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { validateTopicConfig } from '../config/topic-config.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { KafkaError } from '../api/error-codes.js';
+import { MetadataImage, TOPIC_RESOURCE } from './metadata-image.js';
+import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord, type MetadataRecordInput } from './metadata-records.js';
+import { placeReplicas, validateAssignment, validateTopicName } from './topic-validation.js';
+import { buildBatchSync, decodeBatch } from '../protocol/records.js';
+import { batchPositions } from '../protocol/record-batch.js';
+
+export type ImageListener = (image: MetadataImage) => Promise<void> | void;
+
+export interface CreateTopicRequest {
+  name: string;
+  numPartitions: number;
+  replicationFactor: number;
+  assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
+  configs: Array<{ name: string; value: string | null }>;
+}
+
+export interface TopicResult {
+  name: string;
+  topicId: string;
+  errorCode: number;
+  errorMessage: string | null;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+export interface BrokerRegistration {
+  brokerId: number;
+  incarnationId: string;
+  endpoints: Array<{ name: string; host: string; port: number; securityProtocol: number }>;
+  rack: string | null;
+}
+
+export class QuorumController {
+  private current = MetadataImage.empty();
+  private readonly listeners: ImageListener[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly config: BrokerConfig,
+    private readonly metadataLog: PartitionLog,
+    private readonly log: Logger,
+  ) {}
+
+  image(): MetadataImage {
+    return this.current;
+  }
+
+  onImage(fn: ImageListener): void {
+    this.listeners.push(fn);
+  }
+
+  /** Replays the metadata log from its start. */
+  async load(): Promise<void> {
+    const records: MetadataRecord[] = [];
+    let offset = this.metadataLog.logStartOffset;
+    let last = -1;
+    while (offset < this.metadataLog.logEndOffset) {
+      const { records: bytes } = await this.metadataLog.read(offset, 1 << 20, { minOneBatch: true });
+      if (bytes.length === 0) break;
+      for (const [pos, size] of batchPositions(bytes)) {
+        const batch = await decodeBatch(bytes.subarray(pos, pos + size));
+        for (const r of batch.records) {
+          if (r.value === null) continue;
+          const rec = decodeMetadataRecord(r.value);
+          if (rec) records.push(rec);
+        }
+        last = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta;
+        offset = last + 1;
+      }
+    }
+    this.current = this.current.replay(records, last);
+    this.log.info({ records: records.length, topics: this.current.topics.size }, 'metadata log loaded');
+  }
+
+  /** Runs fn on the controller's serial queue. */
+  private run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Commits records to the metadata log and publishes the replayed image. */
+  private async commit(records: MetadataRecordInput[]): Promise<void> {
+    if (records.length === 0) return;
+    const batch = buildBatchSync({ records: records.map((r) => ({ key: null, value: encodeMetadataRecord(r) })) });
+    const res = await this.metadataLog.append(batch);
+    await this.metadataLog.flush();
+    const decoded = records.map((r) => decodeMetadataRecord(encodeMetadataRecord(r))).filter((r): r is MetadataRecord => r !== null);
+    this.current = this.current.replay(decoded, res.lastOffset);
+    for (const l of this.listeners) await l(this.current);
+  }
+
+  registerBroker(reg: BrokerRegistration): Promise<void> {
+    return this.run(async () => {
+      const prev = this.current.brokers.get(reg.brokerId);
+      const same =
+        prev &&
+        !prev.fenced &&
+        prev.rack === reg.rack &&
+        JSON.stringify(prev.endpoints) === JSON.stringify(reg.endpoints);
+      if (same) return;
+      const epoch = BigInt(this.current.offset + 1);
+      await this.commit([
+        {
+          type: 'RegisterBroker',
+          data: {
+            brokerId: reg.brokerId,
+            incarnationId: reg.incarnationId,
+            brokerEpoch: epoch,
+            endPoints: reg.endpoints,
+            rack: reg.rack,
+            fenced: false,
+          },
+        },
+      ]);
+    });
+  }
+
+  createTopics(reqs: CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
+    return this.run(async () => {
+      const counts = new Map<string, number>();
+      for (const r of reqs) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
+      const results: TopicResult[] = [];
+      const records: MetadataRecordInput[] = [];
+      const image = this.current;
+      const live = image.liveBrokers().map((b) => b.id);
+      let start = randomBytes(2).readUInt16BE(0) % Math.max(1, live.length);
+      for (const req of reqs) {
+        const result: TopicResult = { name: req.name, topicId: ZERO_ID, errorCode: 0, errorMessage: null, numPartitions: -1, replicationFactor: -1 };
+        results.push(result);
+        try {
+          if ((counts.get(req.name) ?? 0) > 1) throw new KafkaError('INVALID_REQUEST', `Create topics request from client contains a duplicate topic name: ${req.name}`);
+          validateTopicName(req.name);
+          if (image.topic(req.name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
+          const replicas = this.planReplicas(req, live, start++);
+          for (const c of req.configs) {
+            const problem = validateTopicConfig(c.name, c.value);
+            if (problem) throw new KafkaError('INVALID_CONFIG', problem);
+          }
+          result.numPartitions = replicas.length;
+          result.replicationFactor = replicas[0].length;
+          if (validateOnly) continue;
+          const topicId = randomBytes(16).toString('base64url');
+          result.topicId = topicId;
+          records.push({ type: 'Topic', data: { name: req.name, topicId } });
+          for (const c of req.configs) {
+            if (c.value !== null) records.push({ type: 'Config', data: { resourceType: TOPIC_RESOURCE, resourceName: req.name, name: c.name, value: c.value } });
+          }
+          replicas.forEach((rs, i) => records.push(partitionRecord(topicId, i, rs)));
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          result.errorCode = err.errorCode;
+          result.errorMessage = err.message;
+        }
+      }
+      await this.commit(records);
+      return results;
+    });
+  }
+
+  private planReplicas(req: CreateTopicRequest, live: number[], start: number): number[][] {
+    if (req.assignments.length > 0) {
+      if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
+        throw new KafkaError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+      }
+      const sorted = [...req.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
+      sorted.forEach((a, i) => {
+        if (a.partitionIndex !== i) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'Partitions should be numbered consecutively from 0');
+      });
+      const assignment = sorted.map((a) => a.brokerIds);
+      validateAssignment(assignment, new Set(live));
+      return assignment;
+    }
+    const partitions = req.numPartitions === -1 ? this.config.int('num.partitions') : req.numPartitions;
+    const rf = req.replicationFactor === -1 ? this.config.int('default.replication.factor') : req.replicationFactor;
+    if (partitions <= 0) throw new KafkaError('INVALID_PARTITIONS', `Number of partitions was set to an invalid non-positive value.`);
+    if (rf <= 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
+    if (live.length === 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Unable to replicate the partition: no brokers are registered.');
+    return placeReplicas(live, partitions, rf, 0, start);
+  }
+
+  deleteTopics(names: string[]): Promise<Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }>> {
+    return this.run(async () => {
+      const image = this.current;
+      const out: Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }> = [];
+      const records: MetadataRecordInput[] = [];
+      const seen = new Set<string>();
+      for (const name of names) {
+        const t = image.topic(name);
+        if (!this.config.bool('delete.topic.enable')) {
+          out.push({ name, topicId: t?.id ?? ZERO_ID, errorCode: new KafkaError('TOPIC_DELETION_DISABLED').errorCode, errorMessage: 'Topic deletion is disabled.' });
+        } else if (!t) {
+          out.push({ name, topicId: ZERO_ID, errorCode: new KafkaError('UNKNOWN_TOPIC_OR_PARTITION').errorCode, errorMessage: 'This server does not host this topic-partition.' });
+        } else {
+          out.push({ name, topicId: t.id, errorCode: 0, errorMessage: null });
+          if (!seen.has(name)) records.push({ type: 'RemoveTopic', data: { topicId: t.id } });
+          seen.add(name);
+        }
+      }
+      await this.commit(records);
+      return out;
+    });
+  }
+
+  createPartitions(
+    reqs: Array<{ name: string; count: number; assignments: number[][] | null }>,
+    validateOnly: boolean,
+  ): Promise<Array<{ name: string; errorCode: number; errorMessage: string | null }>> {
+    return this.run(async () => {
+      const image = this.current;
+      const live = image.liveBrokers().map((b) => b.id);
+      const out: Array<{ name: string; errorCode: number; errorMessage: string | null }> = [];
+      const records: MetadataRecordInput[] = [];
+      for (const req of reqs) {
+        try {
+          const t = image.topic(req.name);
+          if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${req.name}' does not exist.`);
+          const have = t.partitions.length;
+          if (req.count < have) throw new KafkaError('INVALID_PARTITIONS', `The topic ${req.name} currently has ${have} partition(s); ${req.count} would not be an increase.`);
+          if (req.count === have) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${have} partition(s).`);
+          const rf = t.partitions[0]?.replicas.length ?? 1;
+          let assignment: number[][];
+          if (req.assignments) {
+            if (req.assignments.length !== req.count - have) {
+              throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Increasing the number of partitions by ${req.count - have} but ${req.assignments.length} assignments provided.`);
+            }
+            validateAssignment(req.assignments, new Set(live));
+            assignment = req.assignments;
+          } else {
+            assignment = placeReplicas(live, req.count - have, rf, have, randomBytes(1)[0]);
+          }
+          out.push({ name: req.name, errorCode: 0, errorMessage: null });
+          if (!validateOnly) assignment.forEach((rs, i) => records.push(partitionRecord(t.id, have + i, rs)));
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          out.push({ name: req.name, errorCode: err.errorCode, errorMessage: err.message });
+        }
+      }
+      await this.commit(records);
+      return out;
+    });
+  }
+}
+
+const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+function partitionRecord(topicId: string, partitionId: number, replicas: number[]): MetadataRecordInput {
+  return {
+    type: 'Partition',
+    data: { partitionId, topicId, replicas, isr: replicas, leader: replicas[0], leaderEpoch: 0, partitionEpoch: 0 },
+  };
+}

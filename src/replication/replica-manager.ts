@@ -1,0 +1,179 @@
+/**
+ * ReplicaManager: the partitions this node hosts, produce and fetch routing,
+ * and the waits behind acks and long-poll fetches.
+ *
+ * It follows the metadata image: a partition assigned to this node gets a
+ * log, a removed topic's logs are deleted. Produce appends validated batches
+ * (bytes, offsets assigned by the log), then answers per acks: acks=1 after
+ * the leader append; acks=-1 once the ISR has it (here: the leader alone)
+ * and, with krill.fsync.before.ack, after a group-committed fsync.
+ */
+import type { Logger } from 'pino';
+import type { BrokerConfig } from '../config/broker-config.js';
+import { topicConfigValue } from '../config/topic-config.js';
+import type { MetadataImage, TopicImage } from '../controller/metadata-image.js';
+import type { LogManager } from '../log/log-manager.js';
+import type { LogConfig } from '../log/log-config.js';
+import { OffsetOutOfRangeError } from '../log/errors.js';
+import { KafkaError } from '../api/error-codes.js';
+import { Partition } from './partition.js';
+import { validateRecords } from './batch-validator.js';
+
+export interface AppendResult {
+  baseOffset: number;
+  logAppendTimeMs: number;
+  logStartOffset: number;
+  records: number;
+}
+
+export interface ReadResult {
+  records: Buffer;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+}
+
+export class ReplicaManager {
+  private readonly partitions = new Map<string, Partition[]>();
+  private image: MetadataImage | null = null;
+
+  constructor(
+    private readonly nodeId: number,
+    private readonly logs: LogManager,
+    private readonly config: BrokerConfig,
+    private readonly log: Logger,
+  ) {}
+
+  /** Brings hosted partitions in line with a new metadata image. */
+  async applyImage(image: MetadataImage): Promise<void> {
+    this.image = image;
+    for (const [name, parts] of this.partitions) {
+      const t = image.topic(name);
+      if (!t || t.id !== parts.find(Boolean)?.topicId) {
+        this.partitions.delete(name);
+        for (const p of parts) {
+          if (!p) continue;
+          p.close();
+          await this.logs.delete(p.topic, p.index);
+        }
+        this.log.info({ topic: name }, 'deleted the logs of a removed topic');
+      }
+    }
+    for (const t of image.topics.values()) {
+      let parts = this.partitions.get(t.name);
+      for (const pi of t.partitions) {
+        if (!pi || !pi.replicas.includes(this.nodeId)) continue;
+        const existing = parts?.[pi.partition];
+        if (existing) {
+          existing.update(pi);
+          continue;
+        }
+        const log = await this.logs.getOrCreate(t.name, pi.partition, this.logConfig(t));
+        if (!parts) {
+          parts = [];
+          this.partitions.set(t.name, parts);
+        }
+        parts[pi.partition] = new Partition(t.name, t.id, pi.partition, log, pi);
+      }
+    }
+  }
+
+  logConfig(t: TopicImage): Partial<LogConfig> {
+    const v = (k: string): number => Number(topicConfigValue(k, t.configs, this.config));
+    return {
+      segmentBytes: v('segment.bytes'),
+      segmentMs: v('segment.ms'),
+      segmentIndexBytes: v('segment.index.bytes'),
+      indexIntervalBytes: v('index.interval.bytes'),
+      flushIntervalMessages: Math.min(v('flush.messages'), Number.MAX_SAFE_INTEGER),
+      flushIntervalMs: Math.min(v('flush.ms'), Number.MAX_SAFE_INTEGER),
+    };
+  }
+
+  topicConfig(topic: string, name: string): string | null {
+    const t = this.image?.topic(topic);
+    return topicConfigValue(name, t?.configs ?? new Map(), this.config);
+  }
+
+  /** The partition if this node leads it, else a KafkaError. */
+  leaderPartition(topic: string, index: number): Partition {
+    const t = this.image?.topic(topic);
+    if (!t || index < 0 || index >= t.partitions.length) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION');
+    const p = this.partitions.get(topic)?.[index];
+    if (!p || p.leader !== this.nodeId) throw new KafkaError('NOT_LEADER_OR_FOLLOWER');
+    return p;
+  }
+
+  async append(topic: string, index: number, records: Buffer, acks: number): Promise<AppendResult> {
+    const p = this.leaderPartition(topic, index);
+    const maxBytes = Number(this.topicConfig(topic, 'max.message.bytes'));
+    const checked = validateRecords(records, maxBytes);
+    const logAppendTime = this.topicConfig(topic, 'message.timestamp.type') === 'LogAppendTime';
+    const now = Date.now();
+    const res = await p.log.append(records, logAppendTime ? { logAppendTimeMs: now } : undefined);
+    if (acks === -1 && this.config.bool('krill.fsync.before.ack')) await p.log.flush();
+    p.advanceHighWatermark();
+    return {
+      baseOffset: res.baseOffset,
+      logAppendTimeMs: logAppendTime ? now : -1,
+      logStartOffset: p.log.logStartOffset,
+      records: checked.records,
+    };
+  }
+
+  /**
+   * Reads committed data (below the high watermark) from `offset`.
+   * Offsets between the high watermark and the log end read as empty;
+   * outside [logStart, logEnd] is OFFSET_OUT_OF_RANGE.
+   */
+  async read(topic: string, index: number, offset: number, maxBytes: number, minOneBatch: boolean, readCommitted = false): Promise<ReadResult> {
+    const p = this.leaderPartition(topic, index);
+    const limit = readCommitted ? p.lastStableOffset : p.highWatermark;
+    const base = { highWatermark: p.highWatermark, lastStableOffset: p.lastStableOffset, logStartOffset: p.log.logStartOffset };
+    if (offset < p.log.logStartOffset || offset > p.log.logEndOffset) {
+      throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${offset} is outside [${p.log.logStartOffset}, ${p.log.logEndOffset}]`);
+    }
+    if (offset >= limit) return { records: EMPTY, ...base };
+    try {
+      const r = await p.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit });
+      return { records: r.records, ...base };
+    } catch (err) {
+      if (err instanceof OffsetOutOfRangeError) throw new KafkaError('OFFSET_OUT_OF_RANGE', err.message);
+      throw err;
+    }
+  }
+
+  /**
+   * Resolves when any of the partitions' high watermarks moves, or after
+   * timeoutMs, whichever is first (the wait behind long-poll fetches).
+   */
+  waitForData(parts: Array<{ topic: string; partition: number }>, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancels: Array<() => void> = [];
+      let done = false;
+      const finish = (): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const c of cancels) c();
+        resolve();
+      };
+      const timer = setTimeout(finish, Math.max(0, timeoutMs));
+      for (const { topic, partition } of parts) {
+        const p = this.partitions.get(topic)?.[partition];
+        if (p) cancels.push(p.onceAdvanced(finish));
+      }
+    });
+  }
+
+  partition(topic: string, index: number): Partition | undefined {
+    return this.partitions.get(topic)?.[index];
+  }
+
+  async close(): Promise<void> {
+    for (const parts of this.partitions.values()) for (const p of parts) p?.close();
+    this.partitions.clear();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
