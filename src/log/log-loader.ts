@@ -115,6 +115,7 @@ export async function loadLog(dir: string, config: LogConfig, ctx: LoadContext):
 async function recoverSegments(segments: Segment[], from: number, logger: Logger): Promise<Segment[]> {
   for (let i = from; i < segments.length; i++) {
     const seg = segments[i] as Segment;
+    logger.debug({ segment: seg.logPath, bytes: seg.size }, 'recovering segment');
     const outcome = await seg.recover();
     if (outcome.problem === null) continue;
     const dropped = segments.slice(i + 1);

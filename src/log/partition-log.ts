@@ -25,6 +25,7 @@ import { type Logger, pino } from 'pino';
 import { type AppendPlan, assignOffsets } from './append-plan.js';
 import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
 import {
+  CorruptLogError,
   LogClosedError,
   LogFailedError,
   OffsetOutOfRangeError,
@@ -242,6 +243,7 @@ export class PartitionLog {
       this.#checkOpen();
       const logStartOffset = this.#logStartOffset;
       const logEndOffset = this.#nextOffset;
+      if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes ${maxBytes} is not a non-negative integer`);
       if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > logEndOffset) {
         throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#dir);
       }
@@ -436,7 +438,8 @@ export class PartitionLog {
     const seg = segs[idx] as Segment;
     this.#segments = segs.slice(0, idx + 1);
     for (const d of dropped) await d.delete();
-    await seg.reopenForWrite();
+    const problem = await seg.activate(this.#now());
+    if (problem !== null) throw new CorruptLogError(seg.logPath, problem.position, problem.problem);
     const removedBytes = await seg.truncateTo(offset, this.#now());
     this.#writtenOffset = Math.min(this.#writtenOffset, offset);
     this.#recoveryPoint = Math.min(this.#recoveryPoint, seg.nextOffset);

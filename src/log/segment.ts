@@ -16,7 +16,7 @@
  *   mutation: the owning PartitionLog serializes appends, truncation and
  *   sealing; reads and `sync()` may run alongside them.
  */
-import type { FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { BatchScanner, type ScanProblem, wholeBatchesEnd } from './batch-scanner.js';
 import { CorruptLogError } from './errors.js';
 import {
@@ -77,6 +77,7 @@ export class Segment {
   #rollBaseTimestamp: number | null = null;
   #createdMs: number;
   #writer: Writer | null = null;
+  #deleted = false;
 
   private constructor(
     readonly dir: string,
@@ -200,11 +201,13 @@ export class Segment {
   }
 
   /**
-   * Makes the segment the active one after a clean shutdown: loads indexes,
-   * opens write handles and scans the unindexed tail for the exact end.
+   * Makes the segment the active one (after a clean shutdown, or again after
+   * a truncation): loads indexes, opens write handles and scans the unindexed
+   * tail for the exact end.
    * Returns a problem instead when the tail is not sound (caller recovers).
    */
   async activate(nowMs: number): Promise<ScanProblem | null> {
+    if (this.#deleted) throw new Error(`segment ${this.logPath} was deleted`);
     await this.ensureIndexes();
     if (this.#writer === null) await this.#openWriter(false);
     this.#createdMs = nowMs;
@@ -295,12 +298,6 @@ export class Segment {
     await this.#closeWriter();
   }
 
-  /** Makes a sealed segment writable again (it becomes active after a truncation). */
-  async reopenForWrite(): Promise<void> {
-    await this.ensureIndexes();
-    if (this.#writer === null) await this.#openWriter(false);
-  }
-
   /**
    * Drops every batch with lastOffset >= offset (a batch holding `offset` goes
    * whole). Needs write handles. Returns the bytes removed.
@@ -330,6 +327,7 @@ export class Segment {
 
   /** Closes handles and removes the three files. */
   async delete(): Promise<void> {
+    this.#deleted = true;
     await this.#closeWriter();
     this.#handles.evict(this.logPath);
     await Promise.all([
@@ -551,15 +549,22 @@ export class Segment {
   /** Runs fn with write handles: the writer's, or temporary ones. */
   async #withWriteHandles<T>(fn: (w: Pick<Writer, 'log' | 'index' | 'timeIndex'>) => Promise<T>): Promise<T> {
     if (this.#writer !== null) return fn(this.#writer);
-    const log = await openReadWrite(this.logPath);
-    const index = await openReadWrite(this.indexPath);
-    const timeIndex = await openReadWrite(this.timeIndexPath);
+    // Never create the log file here: a segment deleted under a lazy index
+    // load must fail (ENOENT) rather than come back as an empty file.
+    const log = await open(this.logPath, 'r+');
+    const handles: FileHandle[] = [log];
     try {
+      if (this.#deleted) throw Object.assign(new Error(`segment ${this.logPath} was deleted`), { code: 'ENOENT' });
+      const index = await openReadWrite(this.indexPath);
+      handles.push(index);
+      const timeIndex = await openReadWrite(this.timeIndexPath);
+      handles.push(timeIndex);
       return await fn({ log, index, timeIndex });
     } finally {
-      await Promise.all([log.close(), index.close(), timeIndex.close()]);
+      await Promise.all(handles.map((h) => h.close()));
     }
   }
+
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -169,6 +169,18 @@ describe('PartitionLog recovery', () => {
     expect((await again.append(makeBatch())).baseOffset).toBe(mid + 1);
   });
 
+  it('after a crash only recovers segments from the checkpointed recovery point', async () => {
+    const log = await openLog();
+    await fill(log, 30, 1);
+    const segs = log.segmentBaseOffsets();
+    await crash(log);
+    const { logger, lines } = captureLogger();
+    const again = await openLog(small, logger);
+    const recovered = lines.filter((l) => l.msg === 'recovering segment').map((l) => l.segment);
+    expect(recovered).toEqual([seg(segs.at(-1) as number, 'log')]);
+    expect(again.logEndOffset).toBe(30);
+  });
+
   it('rebuilds lost or damaged index files identical to the originals', async () => {
     const log = await openLog();
     await fill(log, 40, 2);
@@ -278,6 +290,32 @@ describe('PartitionLog truncateTo and deleteRecordsBefore', () => {
     await log.deleteLog();
     opened.pop();
     await expect(readdir(dir)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('PartitionLog concurrent reads', () => {
+  it('reads racing deleteRecordsBefore either succeed or report out of range, and resurrect no files', async () => {
+    const log = await openLog();
+    await fill(log, 60, 1);
+    await log.close();
+    opened.pop();
+    const again = await openLog(); // old segments now load lazily
+    const segs = again.segmentBaseOffsets();
+    const cut = segs[segs.length - 2] as number;
+    const reads = Array.from({ length: 60 }, (_, o) => again.read(o, 200).then(
+      (r) => batchesIn(r.records)[0]?.baseOffset,
+      (err: unknown) => (err instanceof OffsetOutOfRangeError ? 'oor' : Promise.reject(err)),
+    ));
+    const del = again.deleteRecordsBefore(cut);
+    const results = await Promise.all(reads);
+    await del;
+    results.forEach((r, o) => {
+      if (o < cut) expect(r === 'oor' || r === o).toBe(true);
+      else expect(r).toBe(o);
+    });
+    const files = (await readdir(dir)).filter((f) => /\.(log|index|timeindex)$/.test(f));
+    const bases = [...new Set(files.map((f) => Number(f.slice(0, 20))))].sort((a, b) => a - b);
+    expect(bases).toEqual(segs.slice(-2));
   });
 });
 
