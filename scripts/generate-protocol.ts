@@ -130,6 +130,7 @@ class Gen {
   private readonly flex: Range | null;
   private usesTagged = false;
   private usesUuid = false;
+  private usesDefaultEncoding = false;
 
   constructor(private readonly spec: MessageSpec) {
     const valid = parseRange(spec.validVersions);
@@ -231,7 +232,7 @@ class Gen {
     const el = elemType(t);
     if (el !== null) {
       const item = this.writeValue(el, 'e', flex, false);
-      return `w.array(${x}${nullable ? '' : ''}, ${flex}, (w, e) => { ${item}; })`;
+      return `w.array(${x}, ${flex}, (w, e) => { ${item}; })`;
     }
     switch (t) {
       case 'bool': return `w.bool(${x})`;
@@ -255,8 +256,7 @@ class Gen {
   private readValue(t: string, flex: string, nullable: boolean): string {
     const el = elemType(t);
     if (el !== null) {
-      const arr = `r.array(${flex}, (r) => ${this.readValue(el, flex, false)})`;
-      return nullable ? arr : `(${arr} ?? [])`;
+      return `r.${nullable ? 'nullableArray' : 'array'}(${flex}, (r) => ${this.readValue(el, flex, false)})`;
     }
     switch (t) {
       case 'bool': return 'r.bool()';
@@ -274,6 +274,61 @@ class Gen {
         if (nullable) return `(r.int8() < 0 ? null : decode${t}(r, v))`;
         return `decode${t}(r, v)`;
     }
+  }
+
+  /**
+   * Where a field may be null, as a condition on v that is checked only where
+   * the field is on the wire (versions `fv`). A field can be nullable in fewer
+   * versions than it exists (MetadataRequest.Topics is nullable from v1 only):
+   * there a null is neither written nor accepted, as in Kafka.
+   */
+  private nullCond(f: FieldSpec, fv: Range | null): string {
+    const nr = parseRange(f.nullableVersions);
+    if (!nr || !fv) return 'false';
+    return cond(intersect(nr, fv), fv);
+  }
+
+  /** Expression that reads field f, nullable where `nc` holds. */
+  private readField(f: FieldSpec, flex: string, nc: string): string {
+    if (nc === 'true' || nc === 'false') return this.readValue(f.type, flex, nc === 'true');
+    return `((${nc}) ? ${this.readValue(f.type, flex, true)} : ${this.readValue(f.type, flex, false)})`;
+  }
+
+  /**
+   * Statement that writes field f from expression `val`, nullable where `nc`
+   * holds. Where the type allows null but the version does not, a null is an
+   * encoding error (Kafka throws too) rather than bytes no client can read.
+   */
+  private writeField(f: FieldSpec, val: string, flex: string, nc: string): string {
+    const typeNullable = parseRange(f.nullableVersions) !== null;
+    if (nc === 'true') return this.writeValue(f.type, val, flex, true);
+    if (!typeNullable) return this.writeValue(f.type, val, flex, false);
+    const err = `throw new UnsupportedFieldError('${this.spec.name}: ${f.name} cannot be null in version ' + v)`;
+    const nonNull = this.writeValue(f.type, 'x', flex, false);
+    if (nc === 'false') return `{ const x = ${val}; if (x === null) ${err}; ${nonNull}; }`;
+    return `{ const x = ${val}; if (${nc}) { ${this.writeValue(f.type, 'x', flex, true)}; } else if (x === null) ${err}; else { ${nonNull}; } }`;
+  }
+
+  /** The value of field f in encoder input m: an explicit null stays null. */
+  private inputValue(f: FieldSpec, prop: string): string {
+    const nullable = parseRange(f.nullableVersions) !== null;
+    if (nullable) return `(${prop} === undefined ? ${this.defaultOf(f)} : ${prop})`;
+    return this.isStruct(f.type) ? `(${prop} ?? {})` : `(${prop} ?? ${this.defaultOf(f)})`;
+  }
+
+  /**
+   * When a tagged field is sent: when it differs from its default, as Kafka
+   * decides it. An empty array whose default is null is sent; a struct equal to
+   * its default is not.
+   */
+  private taggedPresent(f: FieldSpec, prop: string): string {
+    const d = this.defaultOf(f);
+    const def = `${prop} !== undefined`;
+    if (elemType(f.type) !== null || f.type === 'bytes' || f.type === 'records') {
+      return d === 'null' ? `${def} && ${prop} !== null` : `${def} && (${prop} === null || ${prop}.length > 0)`;
+    }
+    if (this.isStruct(f.type)) return d === 'null' ? `${def} && ${prop} !== null` : def;
+    return `${def} && ${prop} !== ${d}`;
   }
 
   private emitStruct(name: string, fields: FieldSpec[], versions: Range, exported: boolean): void {
@@ -301,10 +356,9 @@ class Gen {
         tagged.push(f);
         continue;
       }
-      const nullable = parseRange(f.nullableVersions) !== null;
       const c = cond(fv, versions);
       if (c === 'false') continue;
-      const read = `m.${camel(f.name)} = ${this.readValue(f.type, this.flexExpr(f), nullable)};`;
+      const read = `m.${camel(f.name)} = ${this.readField(f, this.flexExpr(f), this.nullCond(f, fv))};`;
       o.push(c === 'true' ? `  ${read}` : `  if (${c}) ${read}`);
     }
     if (flexCond !== 'false') {
@@ -317,10 +371,9 @@ class Gen {
         o.push('      switch (tag) {');
         for (const f of tagged) {
           const tv = intersect(intersect(parseRange(f.taggedVersions), parseRange(f.versions ?? '0+')), versions);
-          const nullable = parseRange(f.nullableVersions) !== null;
           o.push(`        case ${f.tag}:`);
           o.push(`          if (!(${cond(tv, versions)})) return false;`);
-          o.push(`          m.${camel(f.name)} = ${this.readValue(f.type, 'true', nullable)};`);
+          o.push(`          m.${camel(f.name)} = ${this.readField(f, 'true', this.nullCond(f, tv))};`);
           o.push('          return true;');
         }
         o.push('        default:', '          return false;', '      }', '    });', '  }');
@@ -333,17 +386,14 @@ class Gen {
     for (const f of fields) {
       if (f.taggedVersions !== undefined) continue;
       const fv = intersect(parseRange(f.versions ?? '0+'), versions);
-      const nullable = parseRange(f.nullableVersions) !== null;
       const c = cond(fv, versions);
       const prop = `m.${camel(f.name)}`;
-      const isStructType = this.isStruct(f.type);
-      const val = isStructType && !nullable ? `(${prop} ?? {})` : `(${prop} ?? ${this.defaultOf(f)})`;
       if (c === 'false') continue;
-      const write = this.writeValue(f.type, val, this.flexExpr(f), nullable);
+      const write = this.writeField(f, this.inputValue(f, prop), this.flexExpr(f), this.nullCond(f, fv));
       if (c === 'true') {
         o.push(`  ${write};`);
       } else {
-        const ignorableCheck = !f.ignorable && PRIMITIVES.has(f.type) && f.type !== 'records';
+        const ignorableCheck = !f.ignorable && this.spec.type !== 'response' && PRIMITIVES.has(f.type) && f.type !== 'records';
         o.push(`  if (${c}) { ${write}; }`);
         if (ignorableCheck) {
           const d = this.defaultOf(f);
@@ -362,16 +412,13 @@ class Gen {
           const tv = intersect(intersect(parseRange(f.taggedVersions), parseRange(f.versions ?? '0+')), versions);
           const c = cond(tv, versions);
           if (c === 'false') continue;
-          const nullable = parseRange(f.nullableVersions) !== null;
           const prop = `m.${camel(f.name)}`;
-          const d = this.defaultOf(f);
-          let present: string;
-          if (elemType(f.type) !== null) present = `${prop} !== undefined && ${prop} !== null && ${prop}.length > 0`;
-          else if (this.isStruct(f.type)) present = `${prop} !== undefined && ${prop} !== null`;
-          else if (f.type === 'bytes' || f.type === 'records') present = `${prop} !== undefined && ${prop} !== null && ${prop}.length > 0`;
-          else present = `${prop} !== undefined && ${prop} !== ${d}`;
-          const x = this.isStruct(f.type) && !nullable ? `(${prop} ?? {})` : `(${prop} ?? ${d})`;
-          o.push(`    if ((${c}) && ${present}) { const t = new Writer(64); ((w: Writer) => { ${this.writeValue(f.type, x, 'true', nullable)}; })(t); tags.push([${f.tag}, t.toBuffer()]); }`);
+          const write = this.writeField(f, this.inputValue(f, prop), 'true', this.nullCond(f, tv));
+          const keep = this.isStruct(f.type) && this.defaultOf(f) !== 'null'
+            ? `if (!isDefaultEncoding(b, v, encode${f.type}, default${f.type})) `
+            : '';
+          if (keep) this.usesDefaultEncoding = true;
+          o.push(`    if ((${c}) && ${this.taggedPresent(f, prop)}) { const t = new Writer(64); ((w: Writer) => { ${write}; })(t); const b = t.toBuffer(); ${keep}tags.push([${f.tag}, b]); }`);
         }
         o.push('    writeTaggedFields(w, tags);', '  }');
       }
@@ -400,7 +447,7 @@ class Gen {
     const header = [
       `// DO NOT EDIT. Generated by scripts/generate-protocol.ts from ${sourceName}.`,
       '/* eslint-disable */',
-      "import { Reader, Writer, readTaggedFields, writeTaggedFields, ZERO_UUID, type Input, type TaggedField } from '%PRIM%';",
+      `import { Reader, Writer, readTaggedFields, writeTaggedFields, ${this.usesDefaultEncoding ? 'isDefaultEncoding, ' : ''}ZERO_UUID, type Input, type TaggedField } from '%PRIM%';`,
       "import { UnsupportedFieldError } from '%ERR%';",
       '',
       'void ZERO_UUID; void readTaggedFields; void writeTaggedFields; void UnsupportedFieldError;',

@@ -23,11 +23,11 @@ export function defaultAddPartitionsToTxnRequest(): AddPartitionsToTxnRequest {
 export function decodeAddPartitionsToTxnRequest(r: Reader, v: number): AddPartitionsToTxnRequest {
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnRequest();
-  if (v >= 4) m.transactions = (r.array(flex, (r) => decodeAddPartitionsToTxnTransaction(r, v)) ?? []);
+  if (v >= 4) m.transactions = r.array(flex, (r) => decodeAddPartitionsToTxnTransaction(r, v));
   if (v <= 3) m.v3AndBelowTransactionalId = r.str(flex);
   if (v <= 3) m.v3AndBelowProducerId = r.int64();
   if (v <= 3) m.v3AndBelowProducerEpoch = r.int16();
-  if (v <= 3) m.v3AndBelowTopics = (r.array(flex, (r) => decodeAddPartitionsToTxnTopic(r, v)) ?? []);
+  if (v <= 3) m.v3AndBelowTopics = r.array(flex, (r) => decodeAddPartitionsToTxnTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -60,7 +60,7 @@ export function decodeAddPartitionsToTxnTopic(r: Reader, v: number): AddPartitio
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -93,7 +93,7 @@ export function decodeAddPartitionsToTxnTransaction(r: Reader, v: number): AddPa
   m.producerId = r.int64();
   m.producerEpoch = r.int16();
   m.verifyOnly = r.bool();
-  m.topics = (r.array(flex, (r) => decodeAddPartitionsToTxnTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeAddPartitionsToTxnTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -24,8 +24,8 @@ export function decodeAddPartitionsToTxnResponse(r: Reader, v: number): AddParti
   const m = defaultAddPartitionsToTxnResponse();
   m.throttleTimeMs = r.int32();
   if (v >= 4) m.errorCode = r.int16();
-  if (v >= 4) m.resultsByTransaction = (r.array(flex, (r) => decodeAddPartitionsToTxnResult(r, v)) ?? []);
-  if (v <= 3) m.resultsByTopicV3AndBelow = (r.array(flex, (r) => decodeAddPartitionsToTxnTopicResult(r, v)) ?? []);
+  if (v >= 4) m.resultsByTransaction = r.array(flex, (r) => decodeAddPartitionsToTxnResult(r, v));
+  if (v <= 3) m.resultsByTopicV3AndBelow = r.array(flex, (r) => decodeAddPartitionsToTxnTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -54,7 +54,7 @@ export function decodeAddPartitionsToTxnTopicResult(r: Reader, v: number): AddPa
   const flex = v >= 3;
   const m = defaultAddPartitionsToTxnTopicResult();
   m.name = r.str(flex);
-  m.resultsByPartition = (r.array(flex, (r) => decodeAddPartitionsToTxnPartitionResult(r, v)) ?? []);
+  m.resultsByPartition = r.array(flex, (r) => decodeAddPartitionsToTxnPartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -108,7 +108,7 @@ export function decodeAddPartitionsToTxnResult(r: Reader, v: number): AddPartiti
   const flex = true;
   const m = defaultAddPartitionsToTxnResult();
   m.transactionalId = r.str(flex);
-  m.topicResults = (r.array(flex, (r) => decodeAddPartitionsToTxnTopicResult(r, v)) ?? []);
+  m.topicResults = r.array(flex, (r) => decodeAddPartitionsToTxnTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -27,14 +27,14 @@ export function decodeAddRaftVoterRequest(r: Reader, v: number): AddRaftVoterReq
   m.timeoutMs = r.int32();
   m.voterId = r.int32();
   m.voterDirectoryId = r.uuid();
-  m.listeners = (r.array(flex, (r) => decodeListener(r, v)) ?? []);
+  m.listeners = r.array(flex, (r) => decodeListener(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeAddRaftVoterRequest(w: Writer, v: number, m: Input<AddRaftVoterRequest>): void {
   const flex = true;
-  w.nstr((m.clusterId ?? ""), flex);
+  w.nstr((m.clusterId === undefined ? "" : m.clusterId), flex);
   w.int32((m.timeoutMs ?? 0));
   w.int32((m.voterId ?? 0));
   w.uuid((m.voterDirectoryId ?? ZERO_UUID));

@@ -32,7 +32,7 @@ export function encodeAddRaftVoterResponse(w: Writer, v: number, m: Input<AddRaf
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

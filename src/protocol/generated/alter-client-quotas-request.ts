@@ -20,7 +20,7 @@ export function defaultAlterClientQuotasRequest(): AlterClientQuotasRequest {
 export function decodeAlterClientQuotasRequest(r: Reader, v: number): AlterClientQuotasRequest {
   const flex = v >= 1;
   const m = defaultAlterClientQuotasRequest();
-  m.entries = (r.array(flex, (r) => decodeEntryData(r, v)) ?? []);
+  m.entries = r.array(flex, (r) => decodeEntryData(r, v));
   m.validateOnly = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -47,8 +47,8 @@ export function defaultEntryData(): EntryData {
 export function decodeEntryData(r: Reader, v: number): EntryData {
   const flex = v >= 1;
   const m = defaultEntryData();
-  m.entity = (r.array(flex, (r) => decodeEntityData(r, v)) ?? []);
-  m.ops = (r.array(flex, (r) => decodeOpData(r, v)) ?? []);
+  m.entity = r.array(flex, (r) => decodeEntityData(r, v));
+  m.ops = r.array(flex, (r) => decodeOpData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -83,7 +83,7 @@ export function decodeEntityData(r: Reader, v: number): EntityData {
 export function encodeEntityData(w: Writer, v: number, m: Input<EntityData>): void {
   const flex = v >= 1;
   w.str((m.entityType ?? ""), flex);
-  w.nstr((m.entityName ?? ""), flex);
+  w.nstr((m.entityName === undefined ? "" : m.entityName), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -21,7 +21,7 @@ export function decodeAlterClientQuotasResponse(r: Reader, v: number): AlterClie
   const flex = v >= 1;
   const m = defaultAlterClientQuotasResponse();
   m.throttleTimeMs = r.int32();
-  m.entries = (r.array(flex, (r) => decodeEntryData(r, v)) ?? []);
+  m.entries = r.array(flex, (r) => decodeEntryData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -50,7 +50,7 @@ export function decodeEntryData(r: Reader, v: number): EntryData {
   const m = defaultEntryData();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.entity = (r.array(flex, (r) => decodeEntityData(r, v)) ?? []);
+  m.entity = r.array(flex, (r) => decodeEntityData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -58,7 +58,7 @@ export function decodeEntryData(r: Reader, v: number): EntryData {
 export function encodeEntryData(w: Writer, v: number, m: Input<EntryData>): void {
   const flex = v >= 1;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.entity ?? []), flex, (w, e) => { encodeEntityData(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -86,7 +86,7 @@ export function decodeEntityData(r: Reader, v: number): EntityData {
 export function encodeEntityData(w: Writer, v: number, m: Input<EntityData>): void {
   const flex = v >= 1;
   w.str((m.entityType ?? ""), flex);
-  w.nstr((m.entityName ?? ""), flex);
+  w.nstr((m.entityName === undefined ? "" : m.entityName), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -20,7 +20,7 @@ export function defaultAlterConfigsRequest(): AlterConfigsRequest {
 export function decodeAlterConfigsRequest(r: Reader, v: number): AlterConfigsRequest {
   const flex = v >= 2;
   const m = defaultAlterConfigsRequest();
-  m.resources = (r.array(flex, (r) => decodeAlterConfigsResource(r, v)) ?? []);
+  m.resources = r.array(flex, (r) => decodeAlterConfigsResource(r, v));
   m.validateOnly = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -50,7 +50,7 @@ export function decodeAlterConfigsResource(r: Reader, v: number): AlterConfigsRe
   const m = defaultAlterConfigsResource();
   m.resourceType = r.int8();
   m.resourceName = r.str(flex);
-  m.configs = (r.array(flex, (r) => decodeAlterableConfig(r, v)) ?? []);
+  m.configs = r.array(flex, (r) => decodeAlterableConfig(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -86,7 +86,7 @@ export function decodeAlterableConfig(r: Reader, v: number): AlterableConfig {
 export function encodeAlterableConfig(w: Writer, v: number, m: Input<AlterableConfig>): void {
   const flex = v >= 2;
   w.str((m.name ?? ""), flex);
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -21,7 +21,7 @@ export function decodeAlterPartitionReassignmentsRequest(r: Reader, v: number): 
   const flex = true;
   const m = defaultAlterPartitionReassignmentsRequest();
   m.timeoutMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeReassignableTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeReassignableTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeReassignableTopic(r: Reader, v: number): ReassignableTopic
   const flex = true;
   const m = defaultReassignableTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeReassignablePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeReassignablePartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -75,7 +75,7 @@ export function decodeReassignablePartition(r: Reader, v: number): ReassignableP
   const flex = true;
   const m = defaultReassignablePartition();
   m.partitionIndex = r.int32();
-  m.replicas = r.array(flex, (r) => r.int32());
+  m.replicas = r.nullableArray(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -83,7 +83,7 @@ export function decodeReassignablePartition(r: Reader, v: number): ReassignableP
 export function encodeReassignablePartition(w: Writer, v: number, m: Input<ReassignablePartition>): void {
   const flex = true;
   w.int32((m.partitionIndex ?? 0));
-  w.array((m.replicas ?? null), flex, (w, e) => { w.int32(e); });
+  w.array((m.replicas === undefined ? null : m.replicas), flex, (w, e) => { w.int32(e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

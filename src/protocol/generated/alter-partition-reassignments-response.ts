@@ -25,7 +25,7 @@ export function decodeAlterPartitionReassignmentsResponse(r: Reader, v: number):
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.responses = (r.array(flex, (r) => decodeReassignableTopicResponse(r, v)) ?? []);
+  m.responses = r.array(flex, (r) => decodeReassignableTopicResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -34,7 +34,7 @@ export function encodeAlterPartitionReassignmentsResponse(w: Writer, v: number, 
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.responses ?? []), flex, (w, e) => { encodeReassignableTopicResponse(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -54,7 +54,7 @@ export function decodeReassignableTopicResponse(r: Reader, v: number): Reassigna
   const flex = true;
   const m = defaultReassignableTopicResponse();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeReassignablePartitionResponse(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeReassignablePartitionResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -92,7 +92,7 @@ export function encodeReassignablePartitionResponse(w: Writer, v: number, m: Inp
   const flex = true;
   w.int32((m.partitionIndex ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

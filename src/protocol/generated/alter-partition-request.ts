@@ -23,7 +23,7 @@ export function decodeAlterPartitionRequest(r: Reader, v: number): AlterPartitio
   const m = defaultAlterPartitionRequest();
   m.brokerId = r.int32();
   m.brokerEpoch = r.int64();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -53,7 +53,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const m = defaultTopicData();
   if (v <= 1) m.topicName = r.str(flex);
   if (v >= 2) m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -86,8 +86,8 @@ export function decodePartitionData(r: Reader, v: number): PartitionData {
   const m = defaultPartitionData();
   m.partitionIndex = r.int32();
   m.leaderEpoch = r.int32();
-  if (v <= 2) m.newIsr = (r.array(flex, (r) => r.int32()) ?? []);
-  if (v >= 3) m.newIsrWithEpochs = (r.array(flex, (r) => decodeBrokerState(r, v)) ?? []);
+  if (v <= 2) m.newIsr = r.array(flex, (r) => r.int32());
+  if (v >= 3) m.newIsrWithEpochs = r.array(flex, (r) => decodeBrokerState(r, v));
   if (v >= 1) m.leaderRecoveryState = r.int8();
   m.partitionEpoch = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);

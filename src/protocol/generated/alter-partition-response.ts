@@ -23,7 +23,7 @@ export function decodeAlterPartitionResponse(r: Reader, v: number): AlterPartiti
   const m = defaultAlterPartitionResponse();
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -53,7 +53,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const m = defaultTopicData();
   if (v <= 1) m.topicName = r.str(flex);
   if (v >= 2) m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -89,7 +89,7 @@ export function decodePartitionData(r: Reader, v: number): PartitionData {
   m.errorCode = r.int16();
   m.leaderId = r.int32();
   m.leaderEpoch = r.int32();
-  m.isr = (r.array(flex, (r) => r.int32()) ?? []);
+  m.isr = r.array(flex, (r) => r.int32());
   if (v >= 1) m.leaderRecoveryState = r.int8();
   m.partitionEpoch = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);

@@ -19,7 +19,7 @@ export function defaultAlterReplicaLogDirsRequest(): AlterReplicaLogDirsRequest 
 export function decodeAlterReplicaLogDirsRequest(r: Reader, v: number): AlterReplicaLogDirsRequest {
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsRequest();
-  m.dirs = (r.array(flex, (r) => decodeAlterReplicaLogDir(r, v)) ?? []);
+  m.dirs = r.array(flex, (r) => decodeAlterReplicaLogDir(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeAlterReplicaLogDir(r: Reader, v: number): AlterReplicaLogD
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDir();
   m.path = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeAlterReplicaLogDirTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeAlterReplicaLogDirTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -72,7 +72,7 @@ export function decodeAlterReplicaLogDirTopic(r: Reader, v: number): AlterReplic
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

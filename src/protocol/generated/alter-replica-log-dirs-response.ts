@@ -21,7 +21,7 @@ export function decodeAlterReplicaLogDirsResponse(r: Reader, v: number): AlterRe
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirsResponse();
   m.throttleTimeMs = r.int32();
-  m.results = (r.array(flex, (r) => decodeAlterReplicaLogDirTopicResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeAlterReplicaLogDirTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeAlterReplicaLogDirTopicResult(r: Reader, v: number): Alter
   const flex = v >= 2;
   const m = defaultAlterReplicaLogDirTopicResult();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeAlterReplicaLogDirPartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeAlterReplicaLogDirPartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -20,8 +20,8 @@ export function defaultAlterUserScramCredentialsRequest(): AlterUserScramCredent
 export function decodeAlterUserScramCredentialsRequest(r: Reader, v: number): AlterUserScramCredentialsRequest {
   const flex = true;
   const m = defaultAlterUserScramCredentialsRequest();
-  m.deletions = (r.array(flex, (r) => decodeScramCredentialDeletion(r, v)) ?? []);
-  m.upsertions = (r.array(flex, (r) => decodeScramCredentialUpsertion(r, v)) ?? []);
+  m.deletions = r.array(flex, (r) => decodeScramCredentialDeletion(r, v));
+  m.upsertions = r.array(flex, (r) => decodeScramCredentialUpsertion(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

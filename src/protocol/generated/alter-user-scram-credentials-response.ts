@@ -21,7 +21,7 @@ export function decodeAlterUserScramCredentialsResponse(r: Reader, v: number): A
   const flex = true;
   const m = defaultAlterUserScramCredentialsResponse();
   m.throttleTimeMs = r.int32();
-  m.results = (r.array(flex, (r) => decodeAlterUserScramCredentialsResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeAlterUserScramCredentialsResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -59,7 +59,7 @@ export function encodeAlterUserScramCredentialsResult(w: Writer, v: number, m: I
   const flex = true;
   w.str((m.user ?? ""), flex);
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -26,14 +26,14 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
   const flex = v >= 3;
   const m = defaultApiVersionsResponse();
   m.errorCode = r.int16();
-  m.apiKeys = (r.array(flex, (r) => decodeApiVersion(r, v)) ?? []);
+  m.apiKeys = r.array(flex, (r) => decodeApiVersion(r, v));
   if (v >= 1) m.throttleTimeMs = r.int32();
   if (flex) {
     m._unknownTags = readTaggedFields(r, (tag, r) => {
       switch (tag) {
         case 0:
           if (!(v >= 3)) return false;
-          m.supportedFeatures = (r.array(true, (r) => decodeSupportedFeatureKey(r, v)) ?? []);
+          m.supportedFeatures = r.array(true, (r) => decodeSupportedFeatureKey(r, v));
           return true;
         case 1:
           if (!(v >= 3)) return false;
@@ -41,7 +41,7 @@ export function decodeApiVersionsResponse(r: Reader, v: number): ApiVersionsResp
           return true;
         case 2:
           if (!(v >= 3)) return false;
-          m.finalizedFeatures = (r.array(true, (r) => decodeFinalizedFeatureKey(r, v)) ?? []);
+          m.finalizedFeatures = r.array(true, (r) => decodeFinalizedFeatureKey(r, v));
           return true;
         case 3:
           if (!(v >= 3)) return false;
@@ -62,10 +62,10 @@ export function encodeApiVersionsResponse(w: Writer, v: number, m: Input<ApiVers
   if (v >= 1) { w.int32((m.throttleTimeMs ?? 0)); }
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 3) && m.supportedFeatures !== undefined && m.supportedFeatures !== null && m.supportedFeatures.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.supportedFeatures ?? []), true, (w, e) => { encodeSupportedFeatureKey(w, v, e); }); })(t); tags.push([0, t.toBuffer()]); }
-    if ((v >= 3) && m.finalizedFeaturesEpoch !== undefined && m.finalizedFeaturesEpoch !== -1n) { const t = new Writer(64); ((w: Writer) => { w.int64((m.finalizedFeaturesEpoch ?? -1n)); })(t); tags.push([1, t.toBuffer()]); }
-    if ((v >= 3) && m.finalizedFeatures !== undefined && m.finalizedFeatures !== null && m.finalizedFeatures.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.finalizedFeatures ?? []), true, (w, e) => { encodeFinalizedFeatureKey(w, v, e); }); })(t); tags.push([2, t.toBuffer()]); }
-    if ((v >= 3) && m.zkMigrationReady !== undefined && m.zkMigrationReady !== false) { const t = new Writer(64); ((w: Writer) => { w.bool((m.zkMigrationReady ?? false)); })(t); tags.push([3, t.toBuffer()]); }
+    if ((v >= 3) && m.supportedFeatures !== undefined && (m.supportedFeatures === null || m.supportedFeatures.length > 0)) { const t = new Writer(64); ((w: Writer) => { w.array((m.supportedFeatures ?? []), true, (w, e) => { encodeSupportedFeatureKey(w, v, e); }); })(t); const b = t.toBuffer(); tags.push([0, b]); }
+    if ((v >= 3) && m.finalizedFeaturesEpoch !== undefined && m.finalizedFeaturesEpoch !== -1n) { const t = new Writer(64); ((w: Writer) => { w.int64((m.finalizedFeaturesEpoch ?? -1n)); })(t); const b = t.toBuffer(); tags.push([1, b]); }
+    if ((v >= 3) && m.finalizedFeatures !== undefined && (m.finalizedFeatures === null || m.finalizedFeatures.length > 0)) { const t = new Writer(64); ((w: Writer) => { w.array((m.finalizedFeatures ?? []), true, (w, e) => { encodeFinalizedFeatureKey(w, v, e); }); })(t); const b = t.toBuffer(); tags.push([2, b]); }
+    if ((v >= 3) && m.zkMigrationReady !== undefined && m.zkMigrationReady !== false) { const t = new Writer(64); ((w: Writer) => { w.bool((m.zkMigrationReady ?? false)); })(t); const b = t.toBuffer(); tags.push([3, b]); }
     writeTaggedFields(w, tags);
   }
 }

@@ -23,7 +23,7 @@ export function decodeAssignReplicasToDirsResponse(r: Reader, v: number): Assign
   const m = defaultAssignReplicasToDirsResponse();
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  m.directories = (r.array(flex, (r) => decodeDirectoryData(r, v)) ?? []);
+  m.directories = r.array(flex, (r) => decodeDirectoryData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -51,7 +51,7 @@ export function decodeDirectoryData(r: Reader, v: number): DirectoryData {
   const flex = true;
   const m = defaultDirectoryData();
   m.id = r.uuid();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -78,7 +78,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = true;
   const m = defaultTopicData();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

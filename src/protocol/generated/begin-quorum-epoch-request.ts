@@ -24,15 +24,15 @@ export function decodeBeginQuorumEpochRequest(r: Reader, v: number): BeginQuorum
   const m = defaultBeginQuorumEpochRequest();
   m.clusterId = r.nstr(flex);
   if (v >= 1) m.voterId = r.int32();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
-  if (v >= 1) m.leaderEndpoints = (r.array(flex, (r) => decodeLeaderEndpoint(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
+  if (v >= 1) m.leaderEndpoints = r.array(flex, (r) => decodeLeaderEndpoint(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeBeginQuorumEpochRequest(w: Writer, v: number, m: Input<BeginQuorumEpochRequest>): void {
   const flex = v >= 1;
-  w.nstr((m.clusterId ?? null), flex);
+  w.nstr((m.clusterId === undefined ? null : m.clusterId), flex);
   if (v >= 1) { w.int32((m.voterId ?? -1)); }
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicData(w, v, e); });
   if (v >= 1) { w.array((m.leaderEndpoints ?? []), flex, (w, e) => { encodeLeaderEndpoint(w, v, e); }); }
@@ -54,7 +54,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = v >= 1;
   const m = defaultTopicData();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -34,7 +34,7 @@ export function decodeBrokerHeartbeatRequest(r: Reader, v: number): BrokerHeartb
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          m.offlineLogDirs = (r.array(true, (r) => r.uuid()) ?? []);
+          m.offlineLogDirs = r.array(true, (r) => r.uuid());
           return true;
         default:
           return false;
@@ -53,7 +53,7 @@ export function encodeBrokerHeartbeatRequest(w: Writer, v: number, m: Input<Brok
   w.bool((m.wantShutDown ?? false));
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 1) && m.offlineLogDirs !== undefined && m.offlineLogDirs !== null && m.offlineLogDirs.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.offlineLogDirs ?? []), true, (w, e) => { w.uuid(e); }); })(t); tags.push([0, t.toBuffer()]); }
+    if ((v >= 1) && m.offlineLogDirs !== undefined && (m.offlineLogDirs === null || m.offlineLogDirs.length > 0)) { const t = new Writer(64); ((w: Writer) => { w.array((m.offlineLogDirs ?? []), true, (w, e) => { w.uuid(e); }); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }

@@ -30,11 +30,11 @@ export function decodeBrokerRegistrationRequest(r: Reader, v: number): BrokerReg
   m.brokerId = r.int32();
   m.clusterId = r.str(flex);
   m.incarnationId = r.uuid();
-  m.listeners = (r.array(flex, (r) => decodeListener(r, v)) ?? []);
-  m.features = (r.array(flex, (r) => decodeFeature(r, v)) ?? []);
+  m.listeners = r.array(flex, (r) => decodeListener(r, v));
+  m.features = r.array(flex, (r) => decodeFeature(r, v));
   m.rack = r.nstr(flex);
   if (v >= 1) m.isMigratingZkBroker = r.bool();
-  if (v >= 2) m.logDirs = (r.array(flex, (r) => r.uuid()) ?? []);
+  if (v >= 2) m.logDirs = r.array(flex, (r) => r.uuid());
   if (v >= 3) m.previousBrokerEpoch = r.int64();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -47,7 +47,7 @@ export function encodeBrokerRegistrationRequest(w: Writer, v: number, m: Input<B
   w.uuid((m.incarnationId ?? ZERO_UUID));
   w.array((m.listeners ?? []), flex, (w, e) => { encodeListener(w, v, e); });
   w.array((m.features ?? []), flex, (w, e) => { encodeFeature(w, v, e); });
-  w.nstr((m.rack ?? ""), flex);
+  w.nstr((m.rack === undefined ? "" : m.rack), flex);
   if (v >= 1) { w.bool((m.isMigratingZkBroker ?? false)); }
   else if (m.isMigratingZkBroker !== undefined && m.isMigratingZkBroker !== false) throw new UnsupportedFieldError('BrokerRegistrationRequest: IsMigratingZkBroker is not supported in version ' + v);
   if (v >= 2) { w.array((m.logDirs ?? []), flex, (w, e) => { w.uuid(e); }); }

@@ -20,7 +20,7 @@ export function defaultConsumerGroupDescribeRequest(): ConsumerGroupDescribeRequ
 export function decodeConsumerGroupDescribeRequest(r: Reader, v: number): ConsumerGroupDescribeRequest {
   const flex = true;
   const m = defaultConsumerGroupDescribeRequest();
-  m.groupIds = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.groupIds = r.array(flex, (r) => r.str(flex));
   m.includeAuthorizedOperations = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;

@@ -21,7 +21,7 @@ export function decodeConsumerGroupDescribeResponse(r: Reader, v: number): Consu
   const flex = true;
   const m = defaultConsumerGroupDescribeResponse();
   m.throttleTimeMs = r.int32();
-  m.groups = (r.array(flex, (r) => decodeDescribedGroup(r, v)) ?? []);
+  m.groups = r.array(flex, (r) => decodeDescribedGroup(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -50,7 +50,7 @@ export function decodeTopicPartitions(r: Reader, v: number): TopicPartitions {
   const m = defaultTopicPartitions();
   m.topicId = r.uuid();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -76,7 +76,7 @@ export function defaultAssignment(): Assignment {
 export function decodeAssignment(r: Reader, v: number): Assignment {
   const flex = true;
   const m = defaultAssignment();
-  m.topicPartitions = (r.array(flex, (r) => decodeTopicPartitions(r, v)) ?? []);
+  m.topicPartitions = r.array(flex, (r) => decodeTopicPartitions(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -115,7 +115,7 @@ export function decodeDescribedGroup(r: Reader, v: number): DescribedGroup {
   m.groupEpoch = r.int32();
   m.assignmentEpoch = r.int32();
   m.assignorName = r.str(flex);
-  m.members = (r.array(flex, (r) => decodeMember(r, v)) ?? []);
+  m.members = r.array(flex, (r) => decodeMember(r, v));
   m.authorizedOperations = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -124,7 +124,7 @@ export function decodeDescribedGroup(r: Reader, v: number): DescribedGroup {
 export function encodeDescribedGroup(w: Writer, v: number, m: Input<DescribedGroup>): void {
   const flex = true;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.str((m.groupId ?? ""), flex);
   w.str((m.groupState ?? ""), flex);
   w.int32((m.groupEpoch ?? 0));
@@ -163,7 +163,7 @@ export function decodeMember(r: Reader, v: number): Member {
   m.memberEpoch = r.int32();
   m.clientId = r.str(flex);
   m.clientHost = r.str(flex);
-  m.subscribedTopicNames = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.subscribedTopicNames = r.array(flex, (r) => r.str(flex));
   m.subscribedTopicRegex = r.nstr(flex);
   m.assignment = decodeAssignment(r, v);
   m.targetAssignment = decodeAssignment(r, v);
@@ -174,13 +174,13 @@ export function decodeMember(r: Reader, v: number): Member {
 export function encodeMember(w: Writer, v: number, m: Input<Member>): void {
   const flex = true;
   w.str((m.memberId ?? ""), flex);
-  w.nstr((m.instanceId ?? null), flex);
-  w.nstr((m.rackId ?? null), flex);
+  w.nstr((m.instanceId === undefined ? null : m.instanceId), flex);
+  w.nstr((m.rackId === undefined ? null : m.rackId), flex);
   w.int32((m.memberEpoch ?? 0));
   w.str((m.clientId ?? ""), flex);
   w.str((m.clientHost ?? ""), flex);
   w.array((m.subscribedTopicNames ?? []), flex, (w, e) => { w.str(e, flex); });
-  w.nstr((m.subscribedTopicRegex ?? null), flex);
+  w.nstr((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex), flex);
   encodeAssignment(w, v, (m.assignment ?? {}));
   encodeAssignment(w, v, (m.targetAssignment ?? {}));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

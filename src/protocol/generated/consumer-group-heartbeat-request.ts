@@ -34,10 +34,10 @@ export function decodeConsumerGroupHeartbeatRequest(r: Reader, v: number): Consu
   m.instanceId = r.nstr(flex);
   m.rackId = r.nstr(flex);
   m.rebalanceTimeoutMs = r.int32();
-  m.subscribedTopicNames = r.array(flex, (r) => r.str(flex));
+  m.subscribedTopicNames = r.nullableArray(flex, (r) => r.str(flex));
   if (v >= 1) m.subscribedTopicRegex = r.nstr(flex);
   m.serverAssignor = r.nstr(flex);
-  m.topicPartitions = r.array(flex, (r) => decodeTopicPartitions(r, v));
+  m.topicPartitions = r.nullableArray(flex, (r) => decodeTopicPartitions(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -47,14 +47,14 @@ export function encodeConsumerGroupHeartbeatRequest(w: Writer, v: number, m: Inp
   w.str((m.groupId ?? ""), flex);
   w.str((m.memberId ?? ""), flex);
   w.int32((m.memberEpoch ?? 0));
-  w.nstr((m.instanceId ?? null), flex);
-  w.nstr((m.rackId ?? null), flex);
+  w.nstr((m.instanceId === undefined ? null : m.instanceId), flex);
+  w.nstr((m.rackId === undefined ? null : m.rackId), flex);
   w.int32((m.rebalanceTimeoutMs ?? -1));
-  w.array((m.subscribedTopicNames ?? null), flex, (w, e) => { w.str(e, flex); });
-  if (v >= 1) { w.nstr((m.subscribedTopicRegex ?? null), flex); }
+  w.array((m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames), flex, (w, e) => { w.str(e, flex); });
+  if (v >= 1) { w.nstr((m.subscribedTopicRegex === undefined ? null : m.subscribedTopicRegex), flex); }
   else if (m.subscribedTopicRegex !== undefined && m.subscribedTopicRegex !== null) throw new UnsupportedFieldError('ConsumerGroupHeartbeatRequest: SubscribedTopicRegex is not supported in version ' + v);
-  w.nstr((m.serverAssignor ?? null), flex);
-  w.array((m.topicPartitions ?? null), flex, (w, e) => { encodeTopicPartitions(w, v, e); });
+  w.nstr((m.serverAssignor === undefined ? null : m.serverAssignor), flex);
+  w.array((m.topicPartitions === undefined ? null : m.topicPartitions), flex, (w, e) => { encodeTopicPartitions(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -73,7 +73,7 @@ export function decodeTopicPartitions(r: Reader, v: number): TopicPartitions {
   const flex = true;
   const m = defaultTopicPartitions();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

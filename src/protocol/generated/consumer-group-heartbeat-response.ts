@@ -40,11 +40,11 @@ export function encodeConsumerGroupHeartbeatResponse(w: Writer, v: number, m: In
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
-  w.nstr((m.memberId ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
+  w.nstr((m.memberId === undefined ? null : m.memberId), flex);
   w.int32((m.memberEpoch ?? 0));
   w.int32((m.heartbeatIntervalMs ?? 0));
-  { const s = (m.assignment ?? null); if (s === null) w.int8(-1); else { w.int8(1); encodeAssignment(w, v, s); } };
+  { const s = (m.assignment === undefined ? null : m.assignment); if (s === null) w.int8(-1); else { w.int8(1); encodeAssignment(w, v, s); } };
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -63,7 +63,7 @@ export function decodeTopicPartitions(r: Reader, v: number): TopicPartitions {
   const flex = true;
   const m = defaultTopicPartitions();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -88,7 +88,7 @@ export function defaultAssignment(): Assignment {
 export function decodeAssignment(r: Reader, v: number): Assignment {
   const flex = true;
   const m = defaultAssignment();
-  m.topicPartitions = (r.array(flex, (r) => decodeTopicPartitions(r, v)) ?? []);
+  m.topicPartitions = r.array(flex, (r) => decodeTopicPartitions(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

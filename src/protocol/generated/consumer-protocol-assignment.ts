@@ -20,7 +20,7 @@ export function defaultConsumerProtocolAssignment(): ConsumerProtocolAssignment 
 export function decodeConsumerProtocolAssignment(r: Reader, v: number): ConsumerProtocolAssignment {
   const flex = false;
   const m = defaultConsumerProtocolAssignment();
-  m.assignedPartitions = (r.array(flex, (r) => decodeTopicPartition(r, v)) ?? []);
+  m.assignedPartitions = r.array(flex, (r) => decodeTopicPartition(r, v));
   m.userData = r.nbyts(flex);
   return m;
 }
@@ -28,7 +28,7 @@ export function decodeConsumerProtocolAssignment(r: Reader, v: number): Consumer
 export function encodeConsumerProtocolAssignment(w: Writer, v: number, m: Input<ConsumerProtocolAssignment>): void {
   const flex = false;
   w.array((m.assignedPartitions ?? []), flex, (w, e) => { encodeTopicPartition(w, v, e); });
-  w.nbyts((m.userData ?? null), flex);
+  w.nbyts((m.userData === undefined ? null : m.userData), flex);
 }
 
 export interface TopicPartition {
@@ -46,7 +46,7 @@ export function decodeTopicPartition(r: Reader, v: number): TopicPartition {
   const flex = false;
   const m = defaultTopicPartition();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   return m;
 }
 

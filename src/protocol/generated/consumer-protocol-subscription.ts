@@ -23,9 +23,9 @@ export function defaultConsumerProtocolSubscription(): ConsumerProtocolSubscript
 export function decodeConsumerProtocolSubscription(r: Reader, v: number): ConsumerProtocolSubscription {
   const flex = false;
   const m = defaultConsumerProtocolSubscription();
-  m.topics = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.topics = r.array(flex, (r) => r.str(flex));
   m.userData = r.nbyts(flex);
-  if (v >= 1) m.ownedPartitions = (r.array(flex, (r) => decodeTopicPartition(r, v)) ?? []);
+  if (v >= 1) m.ownedPartitions = r.array(flex, (r) => decodeTopicPartition(r, v));
   if (v >= 2) m.generationId = r.int32();
   if (v >= 3) m.rackId = r.nstr(flex);
   return m;
@@ -34,10 +34,10 @@ export function decodeConsumerProtocolSubscription(r: Reader, v: number): Consum
 export function encodeConsumerProtocolSubscription(w: Writer, v: number, m: Input<ConsumerProtocolSubscription>): void {
   const flex = false;
   w.array((m.topics ?? []), flex, (w, e) => { w.str(e, flex); });
-  w.nbyts((m.userData ?? null), flex);
+  w.nbyts((m.userData === undefined ? null : m.userData), flex);
   if (v >= 1) { w.array((m.ownedPartitions ?? []), flex, (w, e) => { encodeTopicPartition(w, v, e); }); }
   if (v >= 2) { w.int32((m.generationId ?? -1)); }
-  if (v >= 3) { w.nstr((m.rackId ?? null), flex); }
+  if (v >= 3) { w.nstr((m.rackId === undefined ? null : m.rackId), flex); }
 }
 
 export interface TopicPartition {
@@ -55,7 +55,7 @@ export function decodeTopicPartition(r: Reader, v: number): TopicPartition {
   const flex = false;
   const m = defaultTopicPartition();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   return m;
 }
 

@@ -21,7 +21,7 @@ export function decodeControlledShutdownResponse(r: Reader, v: number): Controll
   const flex = v >= 3;
   const m = defaultControlledShutdownResponse();
   m.errorCode = r.int16();
-  m.remainingPartitions = (r.array(flex, (r) => decodeRemainingPartition(r, v)) ?? []);
+  m.remainingPartitions = r.array(flex, (r) => decodeRemainingPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

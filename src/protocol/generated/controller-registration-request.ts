@@ -26,8 +26,8 @@ export function decodeControllerRegistrationRequest(r: Reader, v: number): Contr
   m.controllerId = r.int32();
   m.incarnationId = r.uuid();
   m.zkMigrationReady = r.bool();
-  m.listeners = (r.array(flex, (r) => decodeListener(r, v)) ?? []);
-  m.features = (r.array(flex, (r) => decodeFeature(r, v)) ?? []);
+  m.listeners = r.array(flex, (r) => decodeListener(r, v));
+  m.features = r.array(flex, (r) => decodeFeature(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

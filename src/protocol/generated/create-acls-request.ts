@@ -19,7 +19,7 @@ export function defaultCreateAclsRequest(): CreateAclsRequest {
 export function decodeCreateAclsRequest(r: Reader, v: number): CreateAclsRequest {
   const flex = v >= 2;
   const m = defaultCreateAclsRequest();
-  m.creations = (r.array(flex, (r) => decodeAclCreation(r, v)) ?? []);
+  m.creations = r.array(flex, (r) => decodeAclCreation(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

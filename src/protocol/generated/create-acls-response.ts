@@ -21,7 +21,7 @@ export function decodeCreateAclsResponse(r: Reader, v: number): CreateAclsRespon
   const flex = v >= 2;
   const m = defaultCreateAclsResponse();
   m.throttleTimeMs = r.int32();
-  m.results = (r.array(flex, (r) => decodeAclCreationResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeAclCreationResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -56,7 +56,7 @@ export function decodeAclCreationResult(r: Reader, v: number): AclCreationResult
 export function encodeAclCreationResult(w: Writer, v: number, m: Input<AclCreationResult>): void {
   const flex = v >= 2;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -24,7 +24,7 @@ export function decodeCreateDelegationTokenRequest(r: Reader, v: number): Create
   const m = defaultCreateDelegationTokenRequest();
   if (v >= 3) m.ownerPrincipalType = r.nstr(flex);
   if (v >= 3) m.ownerPrincipalName = r.nstr(flex);
-  m.renewers = (r.array(flex, (r) => decodeCreatableRenewers(r, v)) ?? []);
+  m.renewers = r.array(flex, (r) => decodeCreatableRenewers(r, v));
   m.maxLifetimeMs = r.int64();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -32,9 +32,9 @@ export function decodeCreateDelegationTokenRequest(r: Reader, v: number): Create
 
 export function encodeCreateDelegationTokenRequest(w: Writer, v: number, m: Input<CreateDelegationTokenRequest>): void {
   const flex = v >= 2;
-  if (v >= 3) { w.nstr((m.ownerPrincipalType ?? ""), flex); }
+  if (v >= 3) { w.nstr((m.ownerPrincipalType === undefined ? "" : m.ownerPrincipalType), flex); }
   else if (m.ownerPrincipalType !== undefined && m.ownerPrincipalType !== "") throw new UnsupportedFieldError('CreateDelegationTokenRequest: OwnerPrincipalType is not supported in version ' + v);
-  if (v >= 3) { w.nstr((m.ownerPrincipalName ?? ""), flex); }
+  if (v >= 3) { w.nstr((m.ownerPrincipalName === undefined ? "" : m.ownerPrincipalName), flex); }
   else if (m.ownerPrincipalName !== undefined && m.ownerPrincipalName !== "") throw new UnsupportedFieldError('CreateDelegationTokenRequest: OwnerPrincipalName is not supported in version ' + v);
   w.array((m.renewers ?? []), flex, (w, e) => { encodeCreatableRenewers(w, v, e); });
   w.int64((m.maxLifetimeMs ?? 0n));

@@ -50,9 +50,7 @@ export function encodeCreateDelegationTokenResponse(w: Writer, v: number, m: Inp
   w.str((m.principalType ?? ""), flex);
   w.str((m.principalName ?? ""), flex);
   if (v >= 3) { w.str((m.tokenRequesterPrincipalType ?? ""), flex); }
-  else if (m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw new UnsupportedFieldError('CreateDelegationTokenResponse: TokenRequesterPrincipalType is not supported in version ' + v);
   if (v >= 3) { w.str((m.tokenRequesterPrincipalName ?? ""), flex); }
-  else if (m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw new UnsupportedFieldError('CreateDelegationTokenResponse: TokenRequesterPrincipalName is not supported in version ' + v);
   w.int64((m.issueTimestampMs ?? 0n));
   w.int64((m.expiryTimestampMs ?? 0n));
   w.int64((m.maxTimestampMs ?? 0n));

@@ -21,7 +21,7 @@ export function defaultCreatePartitionsRequest(): CreatePartitionsRequest {
 export function decodeCreatePartitionsRequest(r: Reader, v: number): CreatePartitionsRequest {
   const flex = v >= 2;
   const m = defaultCreatePartitionsRequest();
-  m.topics = (r.array(flex, (r) => decodeCreatePartitionsTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeCreatePartitionsTopic(r, v));
   m.timeoutMs = r.int32();
   m.validateOnly = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -53,7 +53,7 @@ export function decodeCreatePartitionsTopic(r: Reader, v: number): CreatePartiti
   const m = defaultCreatePartitionsTopic();
   m.name = r.str(flex);
   m.count = r.int32();
-  m.assignments = r.array(flex, (r) => decodeCreatePartitionsAssignment(r, v));
+  m.assignments = r.nullableArray(flex, (r) => decodeCreatePartitionsAssignment(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -62,7 +62,7 @@ export function encodeCreatePartitionsTopic(w: Writer, v: number, m: Input<Creat
   const flex = v >= 2;
   w.str((m.name ?? ""), flex);
   w.int32((m.count ?? 0));
-  w.array((m.assignments ?? []), flex, (w, e) => { encodeCreatePartitionsAssignment(w, v, e); });
+  w.array((m.assignments === undefined ? [] : m.assignments), flex, (w, e) => { encodeCreatePartitionsAssignment(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -79,7 +79,7 @@ export function defaultCreatePartitionsAssignment(): CreatePartitionsAssignment 
 export function decodeCreatePartitionsAssignment(r: Reader, v: number): CreatePartitionsAssignment {
   const flex = v >= 2;
   const m = defaultCreatePartitionsAssignment();
-  m.brokerIds = (r.array(flex, (r) => r.int32()) ?? []);
+  m.brokerIds = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeCreatePartitionsResponse(r: Reader, v: number): CreatePart
   const flex = v >= 2;
   const m = defaultCreatePartitionsResponse();
   m.throttleTimeMs = r.int32();
-  m.results = (r.array(flex, (r) => decodeCreatePartitionsTopicResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeCreatePartitionsTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -59,7 +59,7 @@ export function encodeCreatePartitionsTopicResult(w: Writer, v: number, m: Input
   const flex = v >= 2;
   w.str((m.name ?? ""), flex);
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

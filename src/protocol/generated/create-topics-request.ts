@@ -21,7 +21,7 @@ export function defaultCreateTopicsRequest(): CreateTopicsRequest {
 export function decodeCreateTopicsRequest(r: Reader, v: number): CreateTopicsRequest {
   const flex = v >= 5;
   const m = defaultCreateTopicsRequest();
-  m.topics = (r.array(flex, (r) => decodeCreatableTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeCreatableTopic(r, v));
   m.timeoutMs = r.int32();
   if (v >= 1) m.validateOnly = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -57,8 +57,8 @@ export function decodeCreatableTopic(r: Reader, v: number): CreatableTopic {
   m.name = r.str(flex);
   m.numPartitions = r.int32();
   m.replicationFactor = r.int16();
-  m.assignments = (r.array(flex, (r) => decodeCreatableReplicaAssignment(r, v)) ?? []);
-  m.configs = (r.array(flex, (r) => decodeCreatableTopicConfig(r, v)) ?? []);
+  m.assignments = r.array(flex, (r) => decodeCreatableReplicaAssignment(r, v));
+  m.configs = r.array(flex, (r) => decodeCreatableTopicConfig(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -88,7 +88,7 @@ export function decodeCreatableReplicaAssignment(r: Reader, v: number): Creatabl
   const flex = v >= 5;
   const m = defaultCreatableReplicaAssignment();
   m.partitionIndex = r.int32();
-  m.brokerIds = (r.array(flex, (r) => r.int32()) ?? []);
+  m.brokerIds = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -123,7 +123,7 @@ export function decodeCreatableTopicConfig(r: Reader, v: number): CreatableTopic
 export function encodeCreatableTopicConfig(w: Writer, v: number, m: Input<CreatableTopicConfig>): void {
   const flex = v >= 5;
   w.str((m.name ?? ""), flex);
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -21,7 +21,7 @@ export function decodeCreateTopicsResponse(r: Reader, v: number): CreateTopicsRe
   const flex = v >= 5;
   const m = defaultCreateTopicsResponse();
   if (v >= 2) m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeCreatableTopicResult(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeCreatableTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -59,7 +59,7 @@ export function decodeCreatableTopicResult(r: Reader, v: number): CreatableTopic
   if (v >= 1) m.errorMessage = r.nstr(flex);
   if (v >= 5) m.numPartitions = r.int32();
   if (v >= 5) m.replicationFactor = r.int16();
-  if (v >= 5) m.configs = r.array(flex, (r) => decodeCreatableTopicConfigs(r, v));
+  if (v >= 5) m.configs = r.nullableArray(flex, (r) => decodeCreatableTopicConfigs(r, v));
   if (flex) {
     m._unknownTags = readTaggedFields(r, (tag, r) => {
       switch (tag) {
@@ -80,13 +80,13 @@ export function encodeCreatableTopicResult(w: Writer, v: number, m: Input<Creata
   w.str((m.name ?? ""), flex);
   if (v >= 7) { w.uuid((m.topicId ?? ZERO_UUID)); }
   w.int16((m.errorCode ?? 0));
-  if (v >= 1) { w.nstr((m.errorMessage ?? ""), flex); }
+  if (v >= 1) { w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex); }
   if (v >= 5) { w.int32((m.numPartitions ?? -1)); }
   if (v >= 5) { w.int16((m.replicationFactor ?? -1)); }
-  if (v >= 5) { w.array((m.configs ?? []), flex, (w, e) => { encodeCreatableTopicConfigs(w, v, e); }); }
+  if (v >= 5) { w.array((m.configs === undefined ? [] : m.configs), flex, (w, e) => { encodeCreatableTopicConfigs(w, v, e); }); }
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 5) && m.topicConfigErrorCode !== undefined && m.topicConfigErrorCode !== 0) { const t = new Writer(64); ((w: Writer) => { w.int16((m.topicConfigErrorCode ?? 0)); })(t); tags.push([0, t.toBuffer()]); }
+    if ((v >= 5) && m.topicConfigErrorCode !== undefined && m.topicConfigErrorCode !== 0) { const t = new Writer(64); ((w: Writer) => { w.int16((m.topicConfigErrorCode ?? 0)); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }
@@ -120,7 +120,7 @@ export function decodeCreatableTopicConfigs(r: Reader, v: number): CreatableTopi
 export function encodeCreatableTopicConfigs(w: Writer, v: number, m: Input<CreatableTopicConfigs>): void {
   const flex = true;
   w.str((m.name ?? ""), flex);
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   w.bool((m.readOnly ?? false));
   w.int8((m.configSource ?? -1));
   w.bool((m.isSensitive ?? false));

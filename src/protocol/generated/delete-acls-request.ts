@@ -19,7 +19,7 @@ export function defaultDeleteAclsRequest(): DeleteAclsRequest {
 export function decodeDeleteAclsRequest(r: Reader, v: number): DeleteAclsRequest {
   const flex = v >= 2;
   const m = defaultDeleteAclsRequest();
-  m.filters = (r.array(flex, (r) => decodeDeleteAclsFilter(r, v)) ?? []);
+  m.filters = r.array(flex, (r) => decodeDeleteAclsFilter(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -63,11 +63,11 @@ export function decodeDeleteAclsFilter(r: Reader, v: number): DeleteAclsFilter {
 export function encodeDeleteAclsFilter(w: Writer, v: number, m: Input<DeleteAclsFilter>): void {
   const flex = v >= 2;
   w.int8((m.resourceTypeFilter ?? 0));
-  w.nstr((m.resourceNameFilter ?? ""), flex);
+  w.nstr((m.resourceNameFilter === undefined ? "" : m.resourceNameFilter), flex);
   if (v >= 1) { w.int8((m.patternTypeFilter ?? 3)); }
   else if (m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw new UnsupportedFieldError('DeleteAclsRequest: PatternTypeFilter is not supported in version ' + v);
-  w.nstr((m.principalFilter ?? ""), flex);
-  w.nstr((m.hostFilter ?? ""), flex);
+  w.nstr((m.principalFilter === undefined ? "" : m.principalFilter), flex);
+  w.nstr((m.hostFilter === undefined ? "" : m.hostFilter), flex);
   w.int8((m.operation ?? 0));
   w.int8((m.permissionType ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

@@ -21,7 +21,7 @@ export function decodeDeleteAclsResponse(r: Reader, v: number): DeleteAclsRespon
   const flex = v >= 2;
   const m = defaultDeleteAclsResponse();
   m.throttleTimeMs = r.int32();
-  m.filterResults = (r.array(flex, (r) => decodeDeleteAclsFilterResult(r, v)) ?? []);
+  m.filterResults = r.array(flex, (r) => decodeDeleteAclsFilterResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -50,7 +50,7 @@ export function decodeDeleteAclsFilterResult(r: Reader, v: number): DeleteAclsFi
   const m = defaultDeleteAclsFilterResult();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.matchingAcls = (r.array(flex, (r) => decodeDeleteAclsMatchingAcl(r, v)) ?? []);
+  m.matchingAcls = r.array(flex, (r) => decodeDeleteAclsMatchingAcl(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -58,7 +58,7 @@ export function decodeDeleteAclsFilterResult(r: Reader, v: number): DeleteAclsFi
 export function encodeDeleteAclsFilterResult(w: Writer, v: number, m: Input<DeleteAclsFilterResult>): void {
   const flex = v >= 2;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.matchingAcls ?? []), flex, (w, e) => { encodeDeleteAclsMatchingAcl(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -100,11 +100,10 @@ export function decodeDeleteAclsMatchingAcl(r: Reader, v: number): DeleteAclsMat
 export function encodeDeleteAclsMatchingAcl(w: Writer, v: number, m: Input<DeleteAclsMatchingAcl>): void {
   const flex = v >= 2;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.int8((m.resourceType ?? 0));
   w.str((m.resourceName ?? ""), flex);
   if (v >= 1) { w.int8((m.patternType ?? 3)); }
-  else if (m.patternType !== undefined && m.patternType !== 3) throw new UnsupportedFieldError('DeleteAclsResponse: PatternType is not supported in version ' + v);
   w.str((m.principal ?? ""), flex);
   w.str((m.host ?? ""), flex);
   w.int8((m.operation ?? 0));

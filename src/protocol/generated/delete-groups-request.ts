@@ -19,7 +19,7 @@ export function defaultDeleteGroupsRequest(): DeleteGroupsRequest {
 export function decodeDeleteGroupsRequest(r: Reader, v: number): DeleteGroupsRequest {
   const flex = v >= 2;
   const m = defaultDeleteGroupsRequest();
-  m.groupsNames = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.groupsNames = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeDeleteGroupsResponse(r: Reader, v: number): DeleteGroupsRe
   const flex = v >= 2;
   const m = defaultDeleteGroupsResponse();
   m.throttleTimeMs = r.int32();
-  m.results = (r.array(flex, (r) => decodeDeletableGroupResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeDeletableGroupResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -20,7 +20,7 @@ export function defaultDeleteRecordsRequest(): DeleteRecordsRequest {
 export function decodeDeleteRecordsRequest(r: Reader, v: number): DeleteRecordsRequest {
   const flex = v >= 2;
   const m = defaultDeleteRecordsRequest();
-  m.topics = (r.array(flex, (r) => decodeDeleteRecordsTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeDeleteRecordsTopic(r, v));
   m.timeoutMs = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -48,7 +48,7 @@ export function decodeDeleteRecordsTopic(r: Reader, v: number): DeleteRecordsTop
   const flex = v >= 2;
   const m = defaultDeleteRecordsTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeDeleteRecordsPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeDeleteRecordsPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeDeleteRecordsResponse(r: Reader, v: number): DeleteRecords
   const flex = v >= 2;
   const m = defaultDeleteRecordsResponse();
   m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeDeleteRecordsTopicResult(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeDeleteRecordsTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeDeleteRecordsTopicResult(r: Reader, v: number): DeleteReco
   const flex = v >= 2;
   const m = defaultDeleteRecordsTopicResult();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeDeleteRecordsPartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeDeleteRecordsPartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

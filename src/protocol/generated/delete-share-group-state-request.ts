@@ -21,7 +21,7 @@ export function decodeDeleteShareGroupStateRequest(r: Reader, v: number): Delete
   const flex = true;
   const m = defaultDeleteShareGroupStateRequest();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeDeleteStateData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeDeleteStateData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeDeleteStateData(r: Reader, v: number): DeleteStateData {
   const flex = true;
   const m = defaultDeleteStateData();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

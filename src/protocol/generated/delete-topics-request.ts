@@ -21,8 +21,8 @@ export function defaultDeleteTopicsRequest(): DeleteTopicsRequest {
 export function decodeDeleteTopicsRequest(r: Reader, v: number): DeleteTopicsRequest {
   const flex = v >= 4;
   const m = defaultDeleteTopicsRequest();
-  if (v >= 6) m.topics = (r.array(flex, (r) => decodeDeleteTopicState(r, v)) ?? []);
-  if (v <= 5) m.topicNames = (r.array(flex, (r) => r.str(flex)) ?? []);
+  if (v >= 6) m.topics = r.array(flex, (r) => decodeDeleteTopicState(r, v));
+  if (v <= 5) m.topicNames = r.array(flex, (r) => r.str(flex));
   m.timeoutMs = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -58,7 +58,7 @@ export function decodeDeleteTopicState(r: Reader, v: number): DeleteTopicState {
 
 export function encodeDeleteTopicState(w: Writer, v: number, m: Input<DeleteTopicState>): void {
   const flex = true;
-  w.nstr((m.name ?? null), flex);
+  w.nstr((m.name === undefined ? null : m.name), flex);
   w.uuid((m.topicId ?? ZERO_UUID));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

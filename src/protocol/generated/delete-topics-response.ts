@@ -21,7 +21,7 @@ export function decodeDeleteTopicsResponse(r: Reader, v: number): DeleteTopicsRe
   const flex = v >= 4;
   const m = defaultDeleteTopicsResponse();
   if (v >= 1) m.throttleTimeMs = r.int32();
-  m.responses = (r.array(flex, (r) => decodeDeletableTopicResult(r, v)) ?? []);
+  m.responses = r.array(flex, (r) => decodeDeletableTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -49,7 +49,7 @@ export function defaultDeletableTopicResult(): DeletableTopicResult {
 export function decodeDeletableTopicResult(r: Reader, v: number): DeletableTopicResult {
   const flex = v >= 4;
   const m = defaultDeletableTopicResult();
-  m.name = r.nstr(flex);
+  m.name = ((v >= 6) ? r.nstr(flex) : r.str(flex));
   if (v >= 6) m.topicId = r.uuid();
   m.errorCode = r.int16();
   if (v >= 5) m.errorMessage = r.nstr(flex);
@@ -59,10 +59,10 @@ export function decodeDeletableTopicResult(r: Reader, v: number): DeletableTopic
 
 export function encodeDeletableTopicResult(w: Writer, v: number, m: Input<DeletableTopicResult>): void {
   const flex = v >= 4;
-  w.nstr((m.name ?? ""), flex);
+  { const x = (m.name === undefined ? "" : m.name); if (v >= 6) { w.nstr(x, flex); } else if (x === null) throw new UnsupportedFieldError('DeleteTopicsResponse: Name cannot be null in version ' + v); else { w.str(x, flex); } };
   if (v >= 6) { w.uuid((m.topicId ?? ZERO_UUID)); }
   w.int16((m.errorCode ?? 0));
-  if (v >= 5) { w.nstr((m.errorMessage ?? null), flex); }
+  if (v >= 5) { w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -39,11 +39,11 @@ export function decodeDescribeAclsRequest(r: Reader, v: number): DescribeAclsReq
 export function encodeDescribeAclsRequest(w: Writer, v: number, m: Input<DescribeAclsRequest>): void {
   const flex = v >= 2;
   w.int8((m.resourceTypeFilter ?? 0));
-  w.nstr((m.resourceNameFilter ?? ""), flex);
+  w.nstr((m.resourceNameFilter === undefined ? "" : m.resourceNameFilter), flex);
   if (v >= 1) { w.int8((m.patternTypeFilter ?? 3)); }
   else if (m.patternTypeFilter !== undefined && m.patternTypeFilter !== 3) throw new UnsupportedFieldError('DescribeAclsRequest: PatternTypeFilter is not supported in version ' + v);
-  w.nstr((m.principalFilter ?? ""), flex);
-  w.nstr((m.hostFilter ?? ""), flex);
+  w.nstr((m.principalFilter === undefined ? "" : m.principalFilter), flex);
+  w.nstr((m.hostFilter === undefined ? "" : m.hostFilter), flex);
   w.int8((m.operation ?? 0));
   w.int8((m.permissionType ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

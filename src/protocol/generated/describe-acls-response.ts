@@ -25,7 +25,7 @@ export function decodeDescribeAclsResponse(r: Reader, v: number): DescribeAclsRe
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.resources = (r.array(flex, (r) => decodeDescribeAclsResource(r, v)) ?? []);
+  m.resources = r.array(flex, (r) => decodeDescribeAclsResource(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -34,7 +34,7 @@ export function encodeDescribeAclsResponse(w: Writer, v: number, m: Input<Descri
   const flex = v >= 2;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.resources ?? []), flex, (w, e) => { encodeDescribeAclsResource(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -58,7 +58,7 @@ export function decodeDescribeAclsResource(r: Reader, v: number): DescribeAclsRe
   m.resourceType = r.int8();
   m.resourceName = r.str(flex);
   if (v >= 1) m.patternType = r.int8();
-  m.acls = (r.array(flex, (r) => decodeAclDescription(r, v)) ?? []);
+  m.acls = r.array(flex, (r) => decodeAclDescription(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -68,7 +68,6 @@ export function encodeDescribeAclsResource(w: Writer, v: number, m: Input<Descri
   w.int8((m.resourceType ?? 0));
   w.str((m.resourceName ?? ""), flex);
   if (v >= 1) { w.int8((m.patternType ?? 3)); }
-  else if (m.patternType !== undefined && m.patternType !== 3) throw new UnsupportedFieldError('DescribeAclsResponse: PatternType is not supported in version ' + v);
   w.array((m.acls ?? []), flex, (w, e) => { encodeAclDescription(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -20,7 +20,7 @@ export function defaultDescribeClientQuotasRequest(): DescribeClientQuotasReques
 export function decodeDescribeClientQuotasRequest(r: Reader, v: number): DescribeClientQuotasRequest {
   const flex = v >= 1;
   const m = defaultDescribeClientQuotasRequest();
-  m.components = (r.array(flex, (r) => decodeComponentData(r, v)) ?? []);
+  m.components = r.array(flex, (r) => decodeComponentData(r, v));
   m.strict = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -59,7 +59,7 @@ export function encodeComponentData(w: Writer, v: number, m: Input<ComponentData
   const flex = v >= 1;
   w.str((m.entityType ?? ""), flex);
   w.int8((m.matchType ?? 0));
-  w.nstr((m.match ?? ""), flex);
+  w.nstr((m.match === undefined ? "" : m.match), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

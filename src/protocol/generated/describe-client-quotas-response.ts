@@ -25,7 +25,7 @@ export function decodeDescribeClientQuotasResponse(r: Reader, v: number): Descri
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.entries = r.array(flex, (r) => decodeEntryData(r, v));
+  m.entries = r.nullableArray(flex, (r) => decodeEntryData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -34,8 +34,8 @@ export function encodeDescribeClientQuotasResponse(w: Writer, v: number, m: Inpu
   const flex = v >= 1;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
-  w.array((m.entries ?? []), flex, (w, e) => { encodeEntryData(w, v, e); });
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
+  w.array((m.entries === undefined ? [] : m.entries), flex, (w, e) => { encodeEntryData(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -53,8 +53,8 @@ export function defaultEntryData(): EntryData {
 export function decodeEntryData(r: Reader, v: number): EntryData {
   const flex = v >= 1;
   const m = defaultEntryData();
-  m.entity = (r.array(flex, (r) => decodeEntityData(r, v)) ?? []);
-  m.values = (r.array(flex, (r) => decodeValueData(r, v)) ?? []);
+  m.entity = r.array(flex, (r) => decodeEntityData(r, v));
+  m.values = r.array(flex, (r) => decodeValueData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -89,7 +89,7 @@ export function decodeEntityData(r: Reader, v: number): EntityData {
 export function encodeEntityData(w: Writer, v: number, m: Input<EntityData>): void {
   const flex = v >= 1;
   w.str((m.entityType ?? ""), flex);
-  w.nstr((m.entityName ?? ""), flex);
+  w.nstr((m.entityName === undefined ? "" : m.entityName), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -32,7 +32,7 @@ export function decodeDescribeClusterResponse(r: Reader, v: number): DescribeClu
   if (v >= 1) m.endpointType = r.int8();
   m.clusterId = r.str(flex);
   m.controllerId = r.int32();
-  m.brokers = (r.array(flex, (r) => decodeDescribeClusterBroker(r, v)) ?? []);
+  m.brokers = r.array(flex, (r) => decodeDescribeClusterBroker(r, v));
   m.clusterAuthorizedOperations = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -42,9 +42,8 @@ export function encodeDescribeClusterResponse(w: Writer, v: number, m: Input<Des
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   if (v >= 1) { w.int8((m.endpointType ?? 1)); }
-  else if (m.endpointType !== undefined && m.endpointType !== 1) throw new UnsupportedFieldError('DescribeClusterResponse: EndpointType is not supported in version ' + v);
   w.str((m.clusterId ?? ""), flex);
   w.int32((m.controllerId ?? -1));
   w.array((m.brokers ?? []), flex, (w, e) => { encodeDescribeClusterBroker(w, v, e); });
@@ -81,7 +80,7 @@ export function encodeDescribeClusterBroker(w: Writer, v: number, m: Input<Descr
   w.int32((m.brokerId ?? 0));
   w.str((m.host ?? ""), flex);
   w.int32((m.port ?? 0));
-  w.nstr((m.rack ?? null), flex);
+  w.nstr((m.rack === undefined ? null : m.rack), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

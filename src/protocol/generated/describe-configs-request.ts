@@ -21,7 +21,7 @@ export function defaultDescribeConfigsRequest(): DescribeConfigsRequest {
 export function decodeDescribeConfigsRequest(r: Reader, v: number): DescribeConfigsRequest {
   const flex = v >= 4;
   const m = defaultDescribeConfigsRequest();
-  m.resources = (r.array(flex, (r) => decodeDescribeConfigsResource(r, v)) ?? []);
+  m.resources = r.array(flex, (r) => decodeDescribeConfigsResource(r, v));
   if (v >= 1) m.includeSynonyms = r.bool();
   if (v >= 3) m.includeDocumentation = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -55,7 +55,7 @@ export function decodeDescribeConfigsResource(r: Reader, v: number): DescribeCon
   const m = defaultDescribeConfigsResource();
   m.resourceType = r.int8();
   m.resourceName = r.str(flex);
-  m.configurationKeys = r.array(flex, (r) => r.str(flex));
+  m.configurationKeys = r.nullableArray(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -64,7 +64,7 @@ export function encodeDescribeConfigsResource(w: Writer, v: number, m: Input<Des
   const flex = v >= 4;
   w.int8((m.resourceType ?? 0));
   w.str((m.resourceName ?? ""), flex);
-  w.array((m.configurationKeys ?? []), flex, (w, e) => { w.str(e, flex); });
+  w.array((m.configurationKeys === undefined ? [] : m.configurationKeys), flex, (w, e) => { w.str(e, flex); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -21,7 +21,7 @@ export function decodeDescribeConfigsResponse(r: Reader, v: number): DescribeCon
   const flex = v >= 4;
   const m = defaultDescribeConfigsResponse();
   m.throttleTimeMs = r.int32();
-  m.results = (r.array(flex, (r) => decodeDescribeConfigsResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeDescribeConfigsResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -54,7 +54,7 @@ export function decodeDescribeConfigsResult(r: Reader, v: number): DescribeConfi
   m.errorMessage = r.nstr(flex);
   m.resourceType = r.int8();
   m.resourceName = r.str(flex);
-  m.configs = (r.array(flex, (r) => decodeDescribeConfigsResourceResult(r, v)) ?? []);
+  m.configs = r.array(flex, (r) => decodeDescribeConfigsResourceResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -62,7 +62,7 @@ export function decodeDescribeConfigsResult(r: Reader, v: number): DescribeConfi
 export function encodeDescribeConfigsResult(w: Writer, v: number, m: Input<DescribeConfigsResult>): void {
   const flex = v >= 4;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.int8((m.resourceType ?? 0));
   w.str((m.resourceName ?? ""), flex);
   w.array((m.configs ?? []), flex, (w, e) => { encodeDescribeConfigsResourceResult(w, v, e); });
@@ -96,7 +96,7 @@ export function decodeDescribeConfigsResourceResult(r: Reader, v: number): Descr
   if (v <= 0) m.isDefault = r.bool();
   if (v >= 1) m.configSource = r.int8();
   m.isSensitive = r.bool();
-  if (v >= 1) m.synonyms = (r.array(flex, (r) => decodeDescribeConfigsSynonym(r, v)) ?? []);
+  if (v >= 1) m.synonyms = r.array(flex, (r) => decodeDescribeConfigsSynonym(r, v));
   if (v >= 3) m.configType = r.int8();
   if (v >= 3) m.documentation = r.nstr(flex);
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -106,15 +106,14 @@ export function decodeDescribeConfigsResourceResult(r: Reader, v: number): Descr
 export function encodeDescribeConfigsResourceResult(w: Writer, v: number, m: Input<DescribeConfigsResourceResult>): void {
   const flex = v >= 4;
   w.str((m.name ?? ""), flex);
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   w.bool((m.readOnly ?? false));
   if (v <= 0) { w.bool((m.isDefault ?? false)); }
-  else if (m.isDefault !== undefined && m.isDefault !== false) throw new UnsupportedFieldError('DescribeConfigsResponse: IsDefault is not supported in version ' + v);
   if (v >= 1) { w.int8((m.configSource ?? -1)); }
   w.bool((m.isSensitive ?? false));
   if (v >= 1) { w.array((m.synonyms ?? []), flex, (w, e) => { encodeDescribeConfigsSynonym(w, v, e); }); }
   if (v >= 3) { w.int8((m.configType ?? 0)); }
-  if (v >= 3) { w.nstr((m.documentation ?? ""), flex); }
+  if (v >= 3) { w.nstr((m.documentation === undefined ? "" : m.documentation), flex); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -143,7 +142,7 @@ export function decodeDescribeConfigsSynonym(r: Reader, v: number): DescribeConf
 export function encodeDescribeConfigsSynonym(w: Writer, v: number, m: Input<DescribeConfigsSynonym>): void {
   const flex = v >= 4;
   w.str((m.name ?? ""), flex);
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   w.int8((m.source ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -19,14 +19,14 @@ export function defaultDescribeDelegationTokenRequest(): DescribeDelegationToken
 export function decodeDescribeDelegationTokenRequest(r: Reader, v: number): DescribeDelegationTokenRequest {
   const flex = v >= 2;
   const m = defaultDescribeDelegationTokenRequest();
-  m.owners = r.array(flex, (r) => decodeDescribeDelegationTokenOwner(r, v));
+  m.owners = r.nullableArray(flex, (r) => decodeDescribeDelegationTokenOwner(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeDescribeDelegationTokenRequest(w: Writer, v: number, m: Input<DescribeDelegationTokenRequest>): void {
   const flex = v >= 2;
-  w.array((m.owners ?? []), flex, (w, e) => { encodeDescribeDelegationTokenOwner(w, v, e); });
+  w.array((m.owners === undefined ? [] : m.owners), flex, (w, e) => { encodeDescribeDelegationTokenOwner(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -22,7 +22,7 @@ export function decodeDescribeDelegationTokenResponse(r: Reader, v: number): Des
   const flex = v >= 2;
   const m = defaultDescribeDelegationTokenResponse();
   m.errorCode = r.int16();
-  m.tokens = (r.array(flex, (r) => decodeDescribedDelegationToken(r, v)) ?? []);
+  m.tokens = r.array(flex, (r) => decodeDescribedDelegationToken(r, v));
   m.throttleTimeMs = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -67,7 +67,7 @@ export function decodeDescribedDelegationToken(r: Reader, v: number): DescribedD
   m.maxTimestamp = r.int64();
   m.tokenId = r.str(flex);
   m.hmac = r.byts(flex);
-  m.renewers = (r.array(flex, (r) => decodeDescribedDelegationTokenRenewer(r, v)) ?? []);
+  m.renewers = r.array(flex, (r) => decodeDescribedDelegationTokenRenewer(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -77,9 +77,7 @@ export function encodeDescribedDelegationToken(w: Writer, v: number, m: Input<De
   w.str((m.principalType ?? ""), flex);
   w.str((m.principalName ?? ""), flex);
   if (v >= 3) { w.str((m.tokenRequesterPrincipalType ?? ""), flex); }
-  else if (m.tokenRequesterPrincipalType !== undefined && m.tokenRequesterPrincipalType !== "") throw new UnsupportedFieldError('DescribeDelegationTokenResponse: TokenRequesterPrincipalType is not supported in version ' + v);
   if (v >= 3) { w.str((m.tokenRequesterPrincipalName ?? ""), flex); }
-  else if (m.tokenRequesterPrincipalName !== undefined && m.tokenRequesterPrincipalName !== "") throw new UnsupportedFieldError('DescribeDelegationTokenResponse: TokenRequesterPrincipalName is not supported in version ' + v);
   w.int64((m.issueTimestamp ?? 0n));
   w.int64((m.expiryTimestamp ?? 0n));
   w.int64((m.maxTimestamp ?? 0n));

@@ -20,7 +20,7 @@ export function defaultDescribeGroupsRequest(): DescribeGroupsRequest {
 export function decodeDescribeGroupsRequest(r: Reader, v: number): DescribeGroupsRequest {
   const flex = v >= 5;
   const m = defaultDescribeGroupsRequest();
-  m.groups = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.groups = r.array(flex, (r) => r.str(flex));
   if (v >= 3) m.includeAuthorizedOperations = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;

@@ -21,7 +21,7 @@ export function decodeDescribeGroupsResponse(r: Reader, v: number): DescribeGrou
   const flex = v >= 5;
   const m = defaultDescribeGroupsResponse();
   if (v >= 1) m.throttleTimeMs = r.int32();
-  m.groups = (r.array(flex, (r) => decodeDescribedGroup(r, v)) ?? []);
+  m.groups = r.array(flex, (r) => decodeDescribedGroup(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -57,7 +57,7 @@ export function decodeDescribedGroup(r: Reader, v: number): DescribedGroup {
   m.groupState = r.str(flex);
   m.protocolType = r.str(flex);
   m.protocolData = r.str(flex);
-  m.members = (r.array(flex, (r) => decodeDescribedGroupMember(r, v)) ?? []);
+  m.members = r.array(flex, (r) => decodeDescribedGroupMember(r, v));
   if (v >= 3) m.authorizedOperations = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -72,7 +72,6 @@ export function encodeDescribedGroup(w: Writer, v: number, m: Input<DescribedGro
   w.str((m.protocolData ?? ""), flex);
   w.array((m.members ?? []), flex, (w, e) => { encodeDescribedGroupMember(w, v, e); });
   if (v >= 3) { w.int32((m.authorizedOperations ?? -2147483648)); }
-  else if (m.authorizedOperations !== undefined && m.authorizedOperations !== -2147483648) throw new UnsupportedFieldError('DescribeGroupsResponse: AuthorizedOperations is not supported in version ' + v);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -107,7 +106,7 @@ export function decodeDescribedGroupMember(r: Reader, v: number): DescribedGroup
 export function encodeDescribedGroupMember(w: Writer, v: number, m: Input<DescribedGroupMember>): void {
   const flex = v >= 5;
   w.str((m.memberId ?? ""), flex);
-  if (v >= 4) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 4) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   w.str((m.clientId ?? ""), flex);
   w.str((m.clientHost ?? ""), flex);
   w.byts((m.memberMetadata ?? EMPTY), flex);

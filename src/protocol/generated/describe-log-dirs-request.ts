@@ -19,14 +19,14 @@ export function defaultDescribeLogDirsRequest(): DescribeLogDirsRequest {
 export function decodeDescribeLogDirsRequest(r: Reader, v: number): DescribeLogDirsRequest {
   const flex = v >= 2;
   const m = defaultDescribeLogDirsRequest();
-  m.topics = r.array(flex, (r) => decodeDescribableLogDirTopic(r, v));
+  m.topics = r.nullableArray(flex, (r) => decodeDescribableLogDirTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeDescribeLogDirsRequest(w: Writer, v: number, m: Input<DescribeLogDirsRequest>): void {
   const flex = v >= 2;
-  w.array((m.topics ?? []), flex, (w, e) => { encodeDescribableLogDirTopic(w, v, e); });
+  w.array((m.topics === undefined ? [] : m.topics), flex, (w, e) => { encodeDescribableLogDirTopic(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -45,7 +45,7 @@ export function decodeDescribableLogDirTopic(r: Reader, v: number): DescribableL
   const flex = v >= 2;
   const m = defaultDescribableLogDirTopic();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

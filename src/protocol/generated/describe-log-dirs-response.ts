@@ -23,7 +23,7 @@ export function decodeDescribeLogDirsResponse(r: Reader, v: number): DescribeLog
   const m = defaultDescribeLogDirsResponse();
   m.throttleTimeMs = r.int32();
   if (v >= 3) m.errorCode = r.int16();
-  m.results = (r.array(flex, (r) => decodeDescribeLogDirsResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeDescribeLogDirsResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -55,7 +55,7 @@ export function decodeDescribeLogDirsResult(r: Reader, v: number): DescribeLogDi
   const m = defaultDescribeLogDirsResult();
   m.errorCode = r.int16();
   m.logDir = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeDescribeLogDirsTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeDescribeLogDirsTopic(r, v));
   if (v >= 4) m.totalBytes = r.int64();
   if (v >= 4) m.usableBytes = r.int64();
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -87,7 +87,7 @@ export function decodeDescribeLogDirsTopic(r: Reader, v: number): DescribeLogDir
   const flex = v >= 2;
   const m = defaultDescribeLogDirsTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeDescribeLogDirsPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeDescribeLogDirsPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

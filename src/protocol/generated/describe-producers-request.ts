@@ -19,7 +19,7 @@ export function defaultDescribeProducersRequest(): DescribeProducersRequest {
 export function decodeDescribeProducersRequest(r: Reader, v: number): DescribeProducersRequest {
   const flex = true;
   const m = defaultDescribeProducersRequest();
-  m.topics = (r.array(flex, (r) => decodeTopicRequest(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicRequest(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeTopicRequest(r: Reader, v: number): TopicRequest {
   const flex = true;
   const m = defaultTopicRequest();
   m.name = r.str(flex);
-  m.partitionIndexes = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIndexes = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeDescribeProducersResponse(r: Reader, v: number): DescribeP
   const flex = true;
   const m = defaultDescribeProducersResponse();
   m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeTopicResponse(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeTopicResponse(r: Reader, v: number): TopicResponse {
   const flex = true;
   const m = defaultTopicResponse();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionResponse(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -79,7 +79,7 @@ export function decodePartitionResponse(r: Reader, v: number): PartitionResponse
   m.partitionIndex = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.activeProducers = (r.array(flex, (r) => decodeProducerState(r, v)) ?? []);
+  m.activeProducers = r.array(flex, (r) => decodeProducerState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -88,7 +88,7 @@ export function encodePartitionResponse(w: Writer, v: number, m: Input<Partition
   const flex = true;
   w.int32((m.partitionIndex ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.array((m.activeProducers ?? []), flex, (w, e) => { encodeProducerState(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

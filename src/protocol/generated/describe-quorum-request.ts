@@ -19,7 +19,7 @@ export function defaultDescribeQuorumRequest(): DescribeQuorumRequest {
 export function decodeDescribeQuorumRequest(r: Reader, v: number): DescribeQuorumRequest {
   const flex = true;
   const m = defaultDescribeQuorumRequest();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = true;
   const m = defaultTopicData();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

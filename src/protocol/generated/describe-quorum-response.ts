@@ -24,8 +24,8 @@ export function decodeDescribeQuorumResponse(r: Reader, v: number): DescribeQuor
   const m = defaultDescribeQuorumResponse();
   m.errorCode = r.int16();
   if (v >= 2) m.errorMessage = r.nstr(flex);
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
-  if (v >= 2) m.nodes = (r.array(flex, (r) => decodeNode(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
+  if (v >= 2) m.nodes = r.array(flex, (r) => decodeNode(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -33,7 +33,7 @@ export function decodeDescribeQuorumResponse(r: Reader, v: number): DescribeQuor
 export function encodeDescribeQuorumResponse(w: Writer, v: number, m: Input<DescribeQuorumResponse>): void {
   const flex = true;
   w.int16((m.errorCode ?? 0));
-  if (v >= 2) { w.nstr((m.errorMessage ?? ""), flex); }
+  if (v >= 2) { w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex); }
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicData(w, v, e); });
   if (v >= 2) { w.array((m.nodes ?? []), flex, (w, e) => { encodeNode(w, v, e); }); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -69,7 +69,6 @@ export function encodeReplicaState(w: Writer, v: number, m: Input<ReplicaState>)
   const flex = true;
   w.int32((m.replicaId ?? 0));
   if (v >= 2) { w.uuid((m.replicaDirectoryId ?? ZERO_UUID)); }
-  else if (m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) throw new UnsupportedFieldError('DescribeQuorumResponse: ReplicaDirectoryId is not supported in version ' + v);
   w.int64((m.logEndOffset ?? 0n));
   if (v >= 1) { w.int64((m.lastFetchTimestamp ?? -1n)); }
   if (v >= 1) { w.int64((m.lastCaughtUpTimestamp ?? -1n)); }
@@ -91,7 +90,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = true;
   const m = defaultTopicData();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -129,8 +128,8 @@ export function decodePartitionData(r: Reader, v: number): PartitionData {
   m.leaderId = r.int32();
   m.leaderEpoch = r.int32();
   m.highWatermark = r.int64();
-  m.currentVoters = (r.array(flex, (r) => decodeReplicaState(r, v)) ?? []);
-  m.observers = (r.array(flex, (r) => decodeReplicaState(r, v)) ?? []);
+  m.currentVoters = r.array(flex, (r) => decodeReplicaState(r, v));
+  m.observers = r.array(flex, (r) => decodeReplicaState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -139,7 +138,7 @@ export function encodePartitionData(w: Writer, v: number, m: Input<PartitionData
   const flex = true;
   w.int32((m.partitionIndex ?? 0));
   w.int16((m.errorCode ?? 0));
-  if (v >= 2) { w.nstr((m.errorMessage ?? ""), flex); }
+  if (v >= 2) { w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex); }
   w.int32((m.leaderId ?? 0));
   w.int32((m.leaderEpoch ?? 0));
   w.int64((m.highWatermark ?? 0n));
@@ -163,7 +162,7 @@ export function decodeNode(r: Reader, v: number): Node {
   const flex = true;
   const m = defaultNode();
   m.nodeId = r.int32();
-  m.listeners = (r.array(flex, (r) => decodeListener(r, v)) ?? []);
+  m.listeners = r.array(flex, (r) => decodeListener(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function defaultDescribeTopicPartitionsRequest(): DescribeTopicPartitions
 export function decodeDescribeTopicPartitionsRequest(r: Reader, v: number): DescribeTopicPartitionsRequest {
   const flex = true;
   const m = defaultDescribeTopicPartitionsRequest();
-  m.topics = (r.array(flex, (r) => decodeTopicRequest(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicRequest(r, v));
   m.responsePartitionLimit = r.int32();
   m.cursor = (r.int8() < 0 ? null : decodeCursor(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -32,7 +32,7 @@ export function encodeDescribeTopicPartitionsRequest(w: Writer, v: number, m: In
   const flex = true;
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicRequest(w, v, e); });
   w.int32((m.responsePartitionLimit ?? 2000));
-  { const s = (m.cursor ?? null); if (s === null) w.int8(-1); else { w.int8(1); encodeCursor(w, v, s); } };
+  { const s = (m.cursor === undefined ? null : m.cursor); if (s === null) w.int8(-1); else { w.int8(1); encodeCursor(w, v, s); } };
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -22,7 +22,7 @@ export function decodeDescribeTopicPartitionsResponse(r: Reader, v: number): Des
   const flex = true;
   const m = defaultDescribeTopicPartitionsResponse();
   m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeDescribeTopicPartitionsResponseTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeDescribeTopicPartitionsResponseTopic(r, v));
   m.nextCursor = (r.int8() < 0 ? null : decodeCursor(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -32,7 +32,7 @@ export function encodeDescribeTopicPartitionsResponse(w: Writer, v: number, m: I
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.array((m.topics ?? []), flex, (w, e) => { encodeDescribeTopicPartitionsResponseTopic(w, v, e); });
-  { const s = (m.nextCursor ?? null); if (s === null) w.int8(-1); else { w.int8(1); encodeCursor(w, v, s); } };
+  { const s = (m.nextCursor === undefined ? null : m.nextCursor); if (s === null) w.int8(-1); else { w.int8(1); encodeCursor(w, v, s); } };
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -58,7 +58,7 @@ export function decodeDescribeTopicPartitionsResponseTopic(r: Reader, v: number)
   m.name = r.nstr(flex);
   m.topicId = r.uuid();
   m.isInternal = r.bool();
-  m.partitions = (r.array(flex, (r) => decodeDescribeTopicPartitionsResponsePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeDescribeTopicPartitionsResponsePartition(r, v));
   m.topicAuthorizedOperations = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -67,7 +67,7 @@ export function decodeDescribeTopicPartitionsResponseTopic(r: Reader, v: number)
 export function encodeDescribeTopicPartitionsResponseTopic(w: Writer, v: number, m: Input<DescribeTopicPartitionsResponseTopic>): void {
   const flex = true;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.name ?? ""), flex);
+  w.nstr((m.name === undefined ? "" : m.name), flex);
   w.uuid((m.topicId ?? ZERO_UUID));
   w.bool((m.isInternal ?? false));
   w.array((m.partitions ?? []), flex, (w, e) => { encodeDescribeTopicPartitionsResponsePartition(w, v, e); });
@@ -100,11 +100,11 @@ export function decodeDescribeTopicPartitionsResponsePartition(r: Reader, v: num
   m.partitionIndex = r.int32();
   m.leaderId = r.int32();
   m.leaderEpoch = r.int32();
-  m.replicaNodes = (r.array(flex, (r) => r.int32()) ?? []);
-  m.isrNodes = (r.array(flex, (r) => r.int32()) ?? []);
-  m.eligibleLeaderReplicas = r.array(flex, (r) => r.int32());
-  m.lastKnownElr = r.array(flex, (r) => r.int32());
-  m.offlineReplicas = (r.array(flex, (r) => r.int32()) ?? []);
+  m.replicaNodes = r.array(flex, (r) => r.int32());
+  m.isrNodes = r.array(flex, (r) => r.int32());
+  m.eligibleLeaderReplicas = r.nullableArray(flex, (r) => r.int32());
+  m.lastKnownElr = r.nullableArray(flex, (r) => r.int32());
+  m.offlineReplicas = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -117,8 +117,8 @@ export function encodeDescribeTopicPartitionsResponsePartition(w: Writer, v: num
   w.int32((m.leaderEpoch ?? -1));
   w.array((m.replicaNodes ?? []), flex, (w, e) => { w.int32(e); });
   w.array((m.isrNodes ?? []), flex, (w, e) => { w.int32(e); });
-  w.array((m.eligibleLeaderReplicas ?? null), flex, (w, e) => { w.int32(e); });
-  w.array((m.lastKnownElr ?? null), flex, (w, e) => { w.int32(e); });
+  w.array((m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas), flex, (w, e) => { w.int32(e); });
+  w.array((m.lastKnownElr === undefined ? null : m.lastKnownElr), flex, (w, e) => { w.int32(e); });
   w.array((m.offlineReplicas ?? []), flex, (w, e) => { w.int32(e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

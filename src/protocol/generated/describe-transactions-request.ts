@@ -19,7 +19,7 @@ export function defaultDescribeTransactionsRequest(): DescribeTransactionsReques
 export function decodeDescribeTransactionsRequest(r: Reader, v: number): DescribeTransactionsRequest {
   const flex = true;
   const m = defaultDescribeTransactionsRequest();
-  m.transactionalIds = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.transactionalIds = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeDescribeTransactionsResponse(r: Reader, v: number): Descri
   const flex = true;
   const m = defaultDescribeTransactionsResponse();
   m.throttleTimeMs = r.int32();
-  m.transactionStates = (r.array(flex, (r) => decodeTransactionState(r, v)) ?? []);
+  m.transactionStates = r.array(flex, (r) => decodeTransactionState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -60,7 +60,7 @@ export function decodeTransactionState(r: Reader, v: number): TransactionState {
   m.transactionStartTimeMs = r.int64();
   m.producerId = r.int64();
   m.producerEpoch = r.int16();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -93,7 +93,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = true;
   const m = defaultTopicData();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

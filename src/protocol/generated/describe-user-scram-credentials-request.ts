@@ -19,14 +19,14 @@ export function defaultDescribeUserScramCredentialsRequest(): DescribeUserScramC
 export function decodeDescribeUserScramCredentialsRequest(r: Reader, v: number): DescribeUserScramCredentialsRequest {
   const flex = true;
   const m = defaultDescribeUserScramCredentialsRequest();
-  m.users = r.array(flex, (r) => decodeUserName(r, v));
+  m.users = r.nullableArray(flex, (r) => decodeUserName(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeDescribeUserScramCredentialsRequest(w: Writer, v: number, m: Input<DescribeUserScramCredentialsRequest>): void {
   const flex = true;
-  w.array((m.users ?? []), flex, (w, e) => { encodeUserName(w, v, e); });
+  w.array((m.users === undefined ? [] : m.users), flex, (w, e) => { encodeUserName(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -25,7 +25,7 @@ export function decodeDescribeUserScramCredentialsResponse(r: Reader, v: number)
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.results = (r.array(flex, (r) => decodeDescribeUserScramCredentialsResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeDescribeUserScramCredentialsResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -34,7 +34,7 @@ export function encodeDescribeUserScramCredentialsResponse(w: Writer, v: number,
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.results ?? []), flex, (w, e) => { encodeDescribeUserScramCredentialsResult(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -58,7 +58,7 @@ export function decodeDescribeUserScramCredentialsResult(r: Reader, v: number): 
   m.user = r.str(flex);
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.credentialInfos = (r.array(flex, (r) => decodeCredentialInfo(r, v)) ?? []);
+  m.credentialInfos = r.array(flex, (r) => decodeCredentialInfo(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -67,7 +67,7 @@ export function encodeDescribeUserScramCredentialsResult(w: Writer, v: number, m
   const flex = true;
   w.str((m.user ?? ""), flex);
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.credentialInfos ?? []), flex, (w, e) => { encodeCredentialInfo(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -22,7 +22,7 @@ export function decodeElectLeadersRequest(r: Reader, v: number): ElectLeadersReq
   const flex = v >= 2;
   const m = defaultElectLeadersRequest();
   if (v >= 1) m.electionType = r.int8();
-  m.topicPartitions = r.array(flex, (r) => decodeTopicPartitions(r, v));
+  m.topicPartitions = r.nullableArray(flex, (r) => decodeTopicPartitions(r, v));
   m.timeoutMs = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -32,7 +32,7 @@ export function encodeElectLeadersRequest(w: Writer, v: number, m: Input<ElectLe
   const flex = v >= 2;
   if (v >= 1) { w.int8((m.electionType ?? 0)); }
   else if (m.electionType !== undefined && m.electionType !== 0) throw new UnsupportedFieldError('ElectLeadersRequest: ElectionType is not supported in version ' + v);
-  w.array((m.topicPartitions ?? []), flex, (w, e) => { encodeTopicPartitions(w, v, e); });
+  w.array((m.topicPartitions === undefined ? [] : m.topicPartitions), flex, (w, e) => { encodeTopicPartitions(w, v, e); });
   w.int32((m.timeoutMs ?? 60000));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -52,7 +52,7 @@ export function decodeTopicPartitions(r: Reader, v: number): TopicPartitions {
   const flex = v >= 2;
   const m = defaultTopicPartitions();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

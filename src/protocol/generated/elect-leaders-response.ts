@@ -23,7 +23,7 @@ export function decodeElectLeadersResponse(r: Reader, v: number): ElectLeadersRe
   const m = defaultElectLeadersResponse();
   m.throttleTimeMs = r.int32();
   if (v >= 1) m.errorCode = r.int16();
-  m.replicaElectionResults = (r.array(flex, (r) => decodeReplicaElectionResult(r, v)) ?? []);
+  m.replicaElectionResults = r.array(flex, (r) => decodeReplicaElectionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -32,7 +32,6 @@ export function encodeElectLeadersResponse(w: Writer, v: number, m: Input<ElectL
   const flex = v >= 2;
   w.int32((m.throttleTimeMs ?? 0));
   if (v >= 1) { w.int16((m.errorCode ?? 0)); }
-  else if (m.errorCode !== undefined && m.errorCode !== 0) throw new UnsupportedFieldError('ElectLeadersResponse: ErrorCode is not supported in version ' + v);
   w.array((m.replicaElectionResults ?? []), flex, (w, e) => { encodeReplicaElectionResult(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -52,7 +51,7 @@ export function decodeReplicaElectionResult(r: Reader, v: number): ReplicaElecti
   const flex = v >= 2;
   const m = defaultReplicaElectionResult();
   m.topic = r.str(flex);
-  m.partitionResult = (r.array(flex, (r) => decodePartitionResult(r, v)) ?? []);
+  m.partitionResult = r.array(flex, (r) => decodePartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -90,7 +89,7 @@ export function encodePartitionResult(w: Writer, v: number, m: Input<PartitionRe
   const flex = v >= 2;
   w.int32((m.partitionId ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

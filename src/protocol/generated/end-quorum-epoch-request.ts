@@ -22,15 +22,15 @@ export function decodeEndQuorumEpochRequest(r: Reader, v: number): EndQuorumEpoc
   const flex = v >= 1;
   const m = defaultEndQuorumEpochRequest();
   m.clusterId = r.nstr(flex);
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
-  if (v >= 1) m.leaderEndpoints = (r.array(flex, (r) => decodeLeaderEndpoint(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
+  if (v >= 1) m.leaderEndpoints = r.array(flex, (r) => decodeLeaderEndpoint(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeEndQuorumEpochRequest(w: Writer, v: number, m: Input<EndQuorumEpochRequest>): void {
   const flex = v >= 1;
-  w.nstr((m.clusterId ?? null), flex);
+  w.nstr((m.clusterId === undefined ? null : m.clusterId), flex);
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicData(w, v, e); });
   if (v >= 1) { w.array((m.leaderEndpoints ?? []), flex, (w, e) => { encodeLeaderEndpoint(w, v, e); }); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -51,7 +51,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = v >= 1;
   const m = defaultTopicData();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -83,8 +83,8 @@ export function decodePartitionData(r: Reader, v: number): PartitionData {
   m.partitionIndex = r.int32();
   m.leaderId = r.int32();
   m.leaderEpoch = r.int32();
-  if (v <= 0) m.preferredSuccessors = (r.array(flex, (r) => r.int32()) ?? []);
-  if (v >= 1) m.preferredCandidates = (r.array(flex, (r) => decodeReplicaInfo(r, v)) ?? []);
+  if (v <= 0) m.preferredSuccessors = r.array(flex, (r) => r.int32());
+  if (v >= 1) m.preferredCandidates = r.array(flex, (r) => decodeReplicaInfo(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

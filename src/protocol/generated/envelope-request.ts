@@ -31,7 +31,7 @@ export function decodeEnvelopeRequest(r: Reader, v: number): EnvelopeRequest {
 export function encodeEnvelopeRequest(w: Writer, v: number, m: Input<EnvelopeRequest>): void {
   const flex = true;
   w.byts((m.requestData ?? EMPTY), flex);
-  w.nbyts((m.requestPrincipal ?? EMPTY), flex);
+  w.nbyts((m.requestPrincipal === undefined ? EMPTY : m.requestPrincipal), flex);
   w.byts((m.clientHostAddress ?? EMPTY), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

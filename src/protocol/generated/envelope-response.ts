@@ -28,7 +28,7 @@ export function decodeEnvelopeResponse(r: Reader, v: number): EnvelopeResponse {
 
 export function encodeEnvelopeResponse(w: Writer, v: number, m: Input<EnvelopeResponse>): void {
   const flex = true;
-  w.nbyts((m.responseData ?? null), flex);
+  w.nbyts((m.responseData === undefined ? null : m.responseData), flex);
   w.int16((m.errorCode ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -24,7 +24,7 @@ export function decodeFetchSnapshotRequest(r: Reader, v: number): FetchSnapshotR
   const m = defaultFetchSnapshotRequest();
   m.replicaId = r.int32();
   m.maxBytes = r.int32();
-  m.topics = (r.array(flex, (r) => decodeTopicSnapshot(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicSnapshot(r, v));
   if (flex) {
     m._unknownTags = readTaggedFields(r, (tag, r) => {
       switch (tag) {
@@ -47,7 +47,7 @@ export function encodeFetchSnapshotRequest(w: Writer, v: number, m: Input<FetchS
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicSnapshot(w, v, e); });
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.clusterId !== undefined && m.clusterId !== null) { const t = new Writer(64); ((w: Writer) => { w.nstr((m.clusterId ?? null), true); })(t); tags.push([0, t.toBuffer()]); }
+    if ((true) && m.clusterId !== undefined && m.clusterId !== null) { const t = new Writer(64); ((w: Writer) => { w.nstr((m.clusterId === undefined ? null : m.clusterId), true); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }
@@ -67,7 +67,7 @@ export function decodeTopicSnapshot(r: Reader, v: number): TopicSnapshot {
   const flex = true;
   const m = defaultTopicSnapshot();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionSnapshot(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionSnapshot(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -123,7 +123,7 @@ export function encodePartitionSnapshot(w: Writer, v: number, m: Input<Partition
   w.int64((m.position ?? 0n));
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 1) && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) { const t = new Writer(64); ((w: Writer) => { w.uuid((m.replicaDirectoryId ?? ZERO_UUID)); })(t); tags.push([0, t.toBuffer()]); }
+    if ((v >= 1) && m.replicaDirectoryId !== undefined && m.replicaDirectoryId !== ZERO_UUID) { const t = new Writer(64); ((w: Writer) => { w.uuid((m.replicaDirectoryId ?? ZERO_UUID)); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }

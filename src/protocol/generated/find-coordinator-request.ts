@@ -23,7 +23,7 @@ export function decodeFindCoordinatorRequest(r: Reader, v: number): FindCoordina
   const m = defaultFindCoordinatorRequest();
   if (v <= 3) m.key = r.str(flex);
   if (v >= 1) m.keyType = r.int8();
-  if (v >= 4) m.coordinatorKeys = (r.array(flex, (r) => r.str(flex)) ?? []);
+  if (v >= 4) m.coordinatorKeys = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -31,7 +31,7 @@ export function decodeFindCoordinatorResponse(r: Reader, v: number): FindCoordin
   if (v <= 3) m.nodeId = r.int32();
   if (v <= 3) m.host = r.str(flex);
   if (v <= 3) m.port = r.int32();
-  if (v >= 4) m.coordinators = (r.array(flex, (r) => decodeCoordinator(r, v)) ?? []);
+  if (v >= 4) m.coordinators = r.array(flex, (r) => decodeCoordinator(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -40,14 +40,10 @@ export function encodeFindCoordinatorResponse(w: Writer, v: number, m: Input<Fin
   const flex = v >= 3;
   if (v >= 1) { w.int32((m.throttleTimeMs ?? 0)); }
   if (v <= 3) { w.int16((m.errorCode ?? 0)); }
-  else if (m.errorCode !== undefined && m.errorCode !== 0) throw new UnsupportedFieldError('FindCoordinatorResponse: ErrorCode is not supported in version ' + v);
-  if (v >= 1 && v <= 3) { w.nstr((m.errorMessage ?? ""), flex); }
+  if (v >= 1 && v <= 3) { w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex); }
   if (v <= 3) { w.int32((m.nodeId ?? 0)); }
-  else if (m.nodeId !== undefined && m.nodeId !== 0) throw new UnsupportedFieldError('FindCoordinatorResponse: NodeId is not supported in version ' + v);
   if (v <= 3) { w.str((m.host ?? ""), flex); }
-  else if (m.host !== undefined && m.host !== "") throw new UnsupportedFieldError('FindCoordinatorResponse: Host is not supported in version ' + v);
   if (v <= 3) { w.int32((m.port ?? 0)); }
-  else if (m.port !== undefined && m.port !== 0) throw new UnsupportedFieldError('FindCoordinatorResponse: Port is not supported in version ' + v);
   if (v >= 4) { w.array((m.coordinators ?? []), flex, (w, e) => { encodeCoordinator(w, v, e); }); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -87,7 +83,7 @@ export function encodeCoordinator(w: Writer, v: number, m: Input<Coordinator>): 
   w.str((m.host ?? ""), flex);
   w.int32((m.port ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

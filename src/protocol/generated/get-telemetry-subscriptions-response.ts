@@ -31,11 +31,11 @@ export function decodeGetTelemetrySubscriptionsResponse(r: Reader, v: number): G
   m.errorCode = r.int16();
   m.clientInstanceId = r.uuid();
   m.subscriptionId = r.int32();
-  m.acceptedCompressionTypes = (r.array(flex, (r) => r.int8()) ?? []);
+  m.acceptedCompressionTypes = r.array(flex, (r) => r.int8());
   m.pushIntervalMs = r.int32();
   m.telemetryMaxBytes = r.int32();
   m.deltaTemporality = r.bool();
-  m.requestedMetrics = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.requestedMetrics = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

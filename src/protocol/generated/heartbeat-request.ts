@@ -35,7 +35,7 @@ export function encodeHeartbeatRequest(w: Writer, v: number, m: Input<HeartbeatR
   w.str((m.groupId ?? ""), flex);
   w.int32((m.generationId ?? 0));
   w.str((m.memberId ?? ""), flex);
-  if (v >= 3) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 3) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   else if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new UnsupportedFieldError('HeartbeatRequest: GroupInstanceId is not supported in version ' + v);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -20,7 +20,7 @@ export function defaultIncrementalAlterConfigsRequest(): IncrementalAlterConfigs
 export function decodeIncrementalAlterConfigsRequest(r: Reader, v: number): IncrementalAlterConfigsRequest {
   const flex = v >= 1;
   const m = defaultIncrementalAlterConfigsRequest();
-  m.resources = (r.array(flex, (r) => decodeAlterConfigsResource(r, v)) ?? []);
+  m.resources = r.array(flex, (r) => decodeAlterConfigsResource(r, v));
   m.validateOnly = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -50,7 +50,7 @@ export function decodeAlterConfigsResource(r: Reader, v: number): AlterConfigsRe
   const m = defaultAlterConfigsResource();
   m.resourceType = r.int8();
   m.resourceName = r.str(flex);
-  m.configs = (r.array(flex, (r) => decodeAlterableConfig(r, v)) ?? []);
+  m.configs = r.array(flex, (r) => decodeAlterableConfig(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -89,7 +89,7 @@ export function encodeAlterableConfig(w: Writer, v: number, m: Input<AlterableCo
   const flex = v >= 1;
   w.str((m.name ?? ""), flex);
   w.int8((m.configOperation ?? 0));
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -21,7 +21,7 @@ export function decodeIncrementalAlterConfigsResponse(r: Reader, v: number): Inc
   const flex = v >= 1;
   const m = defaultIncrementalAlterConfigsResponse();
   m.throttleTimeMs = r.int32();
-  m.responses = (r.array(flex, (r) => decodeAlterConfigsResourceResponse(r, v)) ?? []);
+  m.responses = r.array(flex, (r) => decodeAlterConfigsResourceResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -60,7 +60,7 @@ export function decodeAlterConfigsResourceResponse(r: Reader, v: number): AlterC
 export function encodeAlterConfigsResourceResponse(w: Writer, v: number, m: Input<AlterConfigsResourceResponse>): void {
   const flex = v >= 1;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.int8((m.resourceType ?? 0));
   w.str((m.resourceName ?? ""), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

@@ -32,7 +32,7 @@ export function decodeInitProducerIdRequest(r: Reader, v: number): InitProducerI
 
 export function encodeInitProducerIdRequest(w: Writer, v: number, m: Input<InitProducerIdRequest>): void {
   const flex = v >= 2;
-  w.nstr((m.transactionalId ?? ""), flex);
+  w.nstr((m.transactionalId === undefined ? "" : m.transactionalId), flex);
   w.int32((m.transactionTimeoutMs ?? 0));
   if (v >= 3) { w.int64((m.producerId ?? -1n)); }
   else if (m.producerId !== undefined && m.producerId !== -1n) throw new UnsupportedFieldError('InitProducerIdRequest: ProducerId is not supported in version ' + v);

@@ -21,7 +21,7 @@ export function decodeInitializeShareGroupStateRequest(r: Reader, v: number): In
   const flex = true;
   const m = defaultInitializeShareGroupStateRequest();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeInitializeStateData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeInitializeStateData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeInitializeStateData(r: Reader, v: number): InitializeState
   const flex = true;
   const m = defaultInitializeStateData();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -19,7 +19,7 @@ export function defaultInitializeShareGroupStateResponse(): InitializeShareGroup
 export function decodeInitializeShareGroupStateResponse(r: Reader, v: number): InitializeShareGroupStateResponse {
   const flex = true;
   const m = defaultInitializeShareGroupStateResponse();
-  m.results = (r.array(flex, (r) => decodeInitializeStateResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeInitializeStateResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeInitializeStateResult(r: Reader, v: number): InitializeSta
   const flex = true;
   const m = defaultInitializeStateResult();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -83,7 +83,7 @@ export function encodePartitionResult(w: Writer, v: number, m: Input<PartitionRe
   const flex = true;
   w.int32((m.partition ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -32,7 +32,7 @@ export function decodeJoinGroupRequest(r: Reader, v: number): JoinGroupRequest {
   m.memberId = r.str(flex);
   if (v >= 5) m.groupInstanceId = r.nstr(flex);
   m.protocolType = r.str(flex);
-  m.protocols = (r.array(flex, (r) => decodeJoinGroupRequestProtocol(r, v)) ?? []);
+  m.protocols = r.array(flex, (r) => decodeJoinGroupRequestProtocol(r, v));
   if (v >= 8) m.reason = r.nstr(flex);
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -44,11 +44,11 @@ export function encodeJoinGroupRequest(w: Writer, v: number, m: Input<JoinGroupR
   w.int32((m.sessionTimeoutMs ?? 0));
   if (v >= 1) { w.int32((m.rebalanceTimeoutMs ?? -1)); }
   w.str((m.memberId ?? ""), flex);
-  if (v >= 5) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 5) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   else if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new UnsupportedFieldError('JoinGroupRequest: GroupInstanceId is not supported in version ' + v);
   w.str((m.protocolType ?? ""), flex);
   w.array((m.protocols ?? []), flex, (w, e) => { encodeJoinGroupRequestProtocol(w, v, e); });
-  if (v >= 8) { w.nstr((m.reason ?? null), flex); }
+  if (v >= 8) { w.nstr((m.reason === undefined ? null : m.reason), flex); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

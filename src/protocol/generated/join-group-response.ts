@@ -31,11 +31,11 @@ export function decodeJoinGroupResponse(r: Reader, v: number): JoinGroupResponse
   m.errorCode = r.int16();
   m.generationId = r.int32();
   if (v >= 7) m.protocolType = r.nstr(flex);
-  m.protocolName = r.nstr(flex);
+  m.protocolName = ((v >= 7) ? r.nstr(flex) : r.str(flex));
   m.leader = r.str(flex);
   if (v >= 9) m.skipAssignment = r.bool();
   m.memberId = r.str(flex);
-  m.members = (r.array(flex, (r) => decodeJoinGroupResponseMember(r, v)) ?? []);
+  m.members = r.array(flex, (r) => decodeJoinGroupResponseMember(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,11 +45,10 @@ export function encodeJoinGroupResponse(w: Writer, v: number, m: Input<JoinGroup
   if (v >= 2) { w.int32((m.throttleTimeMs ?? 0)); }
   w.int16((m.errorCode ?? 0));
   w.int32((m.generationId ?? -1));
-  if (v >= 7) { w.nstr((m.protocolType ?? null), flex); }
-  w.nstr((m.protocolName ?? ""), flex);
+  if (v >= 7) { w.nstr((m.protocolType === undefined ? null : m.protocolType), flex); }
+  { const x = (m.protocolName === undefined ? "" : m.protocolName); if (v >= 7) { w.nstr(x, flex); } else if (x === null) throw new UnsupportedFieldError('JoinGroupResponse: ProtocolName cannot be null in version ' + v); else { w.str(x, flex); } };
   w.str((m.leader ?? ""), flex);
   if (v >= 9) { w.bool((m.skipAssignment ?? false)); }
-  else if (m.skipAssignment !== undefined && m.skipAssignment !== false) throw new UnsupportedFieldError('JoinGroupResponse: SkipAssignment is not supported in version ' + v);
   w.str((m.memberId ?? ""), flex);
   w.array((m.members ?? []), flex, (w, e) => { encodeJoinGroupResponseMember(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -80,7 +79,7 @@ export function decodeJoinGroupResponseMember(r: Reader, v: number): JoinGroupRe
 export function encodeJoinGroupResponseMember(w: Writer, v: number, m: Input<JoinGroupResponseMember>): void {
   const flex = v >= 6;
   w.str((m.memberId ?? ""), flex);
-  if (v >= 5) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 5) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   w.byts((m.metadata ?? EMPTY), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -31,9 +31,9 @@ export function decodeLeaderAndIsrRequest(r: Reader, v: number): LeaderAndIsrReq
   m.controllerEpoch = r.int32();
   if (v >= 2) m.brokerEpoch = r.int64();
   if (v >= 5) m.type = r.int8();
-  if (v <= 1) m.ungroupedPartitionStates = (r.array(flex, (r) => decodeLeaderAndIsrPartitionState(r, v)) ?? []);
-  if (v >= 2) m.topicStates = (r.array(flex, (r) => decodeLeaderAndIsrTopicState(r, v)) ?? []);
-  m.liveLeaders = (r.array(flex, (r) => decodeLeaderAndIsrLiveLeader(r, v)) ?? []);
+  if (v <= 1) m.ungroupedPartitionStates = r.array(flex, (r) => decodeLeaderAndIsrPartitionState(r, v));
+  if (v >= 2) m.topicStates = r.array(flex, (r) => decodeLeaderAndIsrTopicState(r, v));
+  m.liveLeaders = r.array(flex, (r) => decodeLeaderAndIsrLiveLeader(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -82,11 +82,11 @@ export function decodeLeaderAndIsrPartitionState(r: Reader, v: number): LeaderAn
   m.controllerEpoch = r.int32();
   m.leader = r.int32();
   m.leaderEpoch = r.int32();
-  m.isr = (r.array(flex, (r) => r.int32()) ?? []);
+  m.isr = r.array(flex, (r) => r.int32());
   m.partitionEpoch = r.int32();
-  m.replicas = (r.array(flex, (r) => r.int32()) ?? []);
-  if (v >= 3) m.addingReplicas = (r.array(flex, (r) => r.int32()) ?? []);
-  if (v >= 3) m.removingReplicas = (r.array(flex, (r) => r.int32()) ?? []);
+  m.replicas = r.array(flex, (r) => r.int32());
+  if (v >= 3) m.addingReplicas = r.array(flex, (r) => r.int32());
+  if (v >= 3) m.removingReplicas = r.array(flex, (r) => r.int32());
   if (v >= 1) m.isNew = r.bool();
   if (v >= 6) m.leaderRecoveryState = r.int8();
   if (flex) m._unknownTags = readTaggedFields(r, null);
@@ -128,7 +128,7 @@ export function decodeLeaderAndIsrTopicState(r: Reader, v: number): LeaderAndIsr
   const m = defaultLeaderAndIsrTopicState();
   m.topicName = r.str(flex);
   if (v >= 5) m.topicId = r.uuid();
-  m.partitionStates = (r.array(flex, (r) => decodeLeaderAndIsrPartitionState(r, v)) ?? []);
+  m.partitionStates = r.array(flex, (r) => decodeLeaderAndIsrPartitionState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

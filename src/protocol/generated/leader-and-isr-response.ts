@@ -22,8 +22,8 @@ export function decodeLeaderAndIsrResponse(r: Reader, v: number): LeaderAndIsrRe
   const flex = v >= 4;
   const m = defaultLeaderAndIsrResponse();
   m.errorCode = r.int16();
-  if (v <= 4) m.partitionErrors = (r.array(flex, (r) => decodeLeaderAndIsrPartitionError(r, v)) ?? []);
-  if (v >= 5) m.topics = (r.array(flex, (r) => decodeLeaderAndIsrTopicError(r, v)) ?? []);
+  if (v <= 4) m.partitionErrors = r.array(flex, (r) => decodeLeaderAndIsrPartitionError(r, v));
+  if (v >= 5) m.topics = r.array(flex, (r) => decodeLeaderAndIsrTopicError(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -81,7 +81,7 @@ export function decodeLeaderAndIsrTopicError(r: Reader, v: number): LeaderAndIsr
   const flex = true;
   const m = defaultLeaderAndIsrTopicError();
   m.topicId = r.uuid();
-  m.partitionErrors = (r.array(flex, (r) => decodeLeaderAndIsrPartitionError(r, v)) ?? []);
+  m.partitionErrors = r.array(flex, (r) => decodeLeaderAndIsrPartitionError(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -24,8 +24,8 @@ export function decodeLeaderChangeMessage(r: Reader, v: number): LeaderChangeMes
   const m = defaultLeaderChangeMessage();
   m.version = r.int16();
   m.leaderId = r.int32();
-  m.voters = (r.array(flex, (r) => decodeVoter(r, v)) ?? []);
-  m.grantingVoters = (r.array(flex, (r) => decodeVoter(r, v)) ?? []);
+  m.voters = r.array(flex, (r) => decodeVoter(r, v));
+  m.grantingVoters = r.array(flex, (r) => decodeVoter(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

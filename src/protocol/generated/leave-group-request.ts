@@ -23,7 +23,7 @@ export function decodeLeaveGroupRequest(r: Reader, v: number): LeaveGroupRequest
   const m = defaultLeaveGroupRequest();
   m.groupId = r.str(flex);
   if (v <= 2) m.memberId = r.str(flex);
-  if (v >= 3) m.members = (r.array(flex, (r) => decodeMemberIdentity(r, v)) ?? []);
+  if (v >= 3) m.members = r.array(flex, (r) => decodeMemberIdentity(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -62,8 +62,8 @@ export function decodeMemberIdentity(r: Reader, v: number): MemberIdentity {
 export function encodeMemberIdentity(w: Writer, v: number, m: Input<MemberIdentity>): void {
   const flex = v >= 4;
   w.str((m.memberId ?? ""), flex);
-  w.nstr((m.groupInstanceId ?? null), flex);
-  if (v >= 5) { w.nstr((m.reason ?? null), flex); }
+  w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex);
+  if (v >= 5) { w.nstr((m.reason === undefined ? null : m.reason), flex); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -23,7 +23,7 @@ export function decodeLeaveGroupResponse(r: Reader, v: number): LeaveGroupRespon
   const m = defaultLeaveGroupResponse();
   if (v >= 1) m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  if (v >= 3) m.members = (r.array(flex, (r) => decodeMemberResponse(r, v)) ?? []);
+  if (v >= 3) m.members = r.array(flex, (r) => decodeMemberResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -61,7 +61,7 @@ export function decodeMemberResponse(r: Reader, v: number): MemberResponse {
 export function encodeMemberResponse(w: Writer, v: number, m: Input<MemberResponse>): void {
   const flex = v >= 4;
   w.str((m.memberId ?? ""), flex);
-  w.nstr((m.groupInstanceId ?? ""), flex);
+  w.nstr((m.groupInstanceId === undefined ? "" : m.groupInstanceId), flex);
   w.int16((m.errorCode ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -23,7 +23,7 @@ export function decodeListClientMetricsResourcesResponse(r: Reader, v: number): 
   const m = defaultListClientMetricsResourcesResponse();
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  m.clientMetricsResources = (r.array(flex, (r) => decodeClientMetricsResource(r, v)) ?? []);
+  m.clientMetricsResources = r.array(flex, (r) => decodeClientMetricsResource(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

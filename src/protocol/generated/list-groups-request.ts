@@ -20,8 +20,8 @@ export function defaultListGroupsRequest(): ListGroupsRequest {
 export function decodeListGroupsRequest(r: Reader, v: number): ListGroupsRequest {
   const flex = v >= 3;
   const m = defaultListGroupsRequest();
-  if (v >= 4) m.statesFilter = (r.array(flex, (r) => r.str(flex)) ?? []);
-  if (v >= 5) m.typesFilter = (r.array(flex, (r) => r.str(flex)) ?? []);
+  if (v >= 4) m.statesFilter = r.array(flex, (r) => r.str(flex));
+  if (v >= 5) m.typesFilter = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

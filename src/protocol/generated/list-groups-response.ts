@@ -23,7 +23,7 @@ export function decodeListGroupsResponse(r: Reader, v: number): ListGroupsRespon
   const m = defaultListGroupsResponse();
   if (v >= 1) m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  m.groups = (r.array(flex, (r) => decodeListedGroup(r, v)) ?? []);
+  m.groups = r.array(flex, (r) => decodeListedGroup(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -24,7 +24,7 @@ export function decodeListOffsetsRequest(r: Reader, v: number): ListOffsetsReque
   const m = defaultListOffsetsRequest();
   m.replicaId = r.int32();
   if (v >= 2) m.isolationLevel = r.int8();
-  m.topics = (r.array(flex, (r) => decodeListOffsetsTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeListOffsetsTopic(r, v));
   if (v >= 10) m.timeoutMs = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -55,7 +55,7 @@ export function decodeListOffsetsTopic(r: Reader, v: number): ListOffsetsTopic {
   const flex = v >= 6;
   const m = defaultListOffsetsTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeListOffsetsPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeListOffsetsPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

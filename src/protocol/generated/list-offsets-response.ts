@@ -21,7 +21,7 @@ export function decodeListOffsetsResponse(r: Reader, v: number): ListOffsetsResp
   const flex = v >= 6;
   const m = defaultListOffsetsResponse();
   if (v >= 2) m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeListOffsetsTopicResponse(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeListOffsetsTopicResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeListOffsetsTopicResponse(r: Reader, v: number): ListOffset
   const flex = v >= 6;
   const m = defaultListOffsetsTopicResponse();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeListOffsetsPartitionResponse(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeListOffsetsPartitionResponse(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -80,7 +80,7 @@ export function decodeListOffsetsPartitionResponse(r: Reader, v: number): ListOf
   const m = defaultListOffsetsPartitionResponse();
   m.partitionIndex = r.int32();
   m.errorCode = r.int16();
-  if (v <= 0) m.oldStyleOffsets = (r.array(flex, (r) => r.int64()) ?? []);
+  if (v <= 0) m.oldStyleOffsets = r.array(flex, (r) => r.int64());
   if (v >= 1) m.timestamp = r.int64();
   if (v >= 1) m.offset = r.int64();
   if (v >= 4) m.leaderEpoch = r.int32();
@@ -94,11 +94,8 @@ export function encodeListOffsetsPartitionResponse(w: Writer, v: number, m: Inpu
   w.int16((m.errorCode ?? 0));
   if (v <= 0) { w.array((m.oldStyleOffsets ?? []), flex, (w, e) => { w.int64(e); }); }
   if (v >= 1) { w.int64((m.timestamp ?? -1n)); }
-  else if (m.timestamp !== undefined && m.timestamp !== -1n) throw new UnsupportedFieldError('ListOffsetsResponse: Timestamp is not supported in version ' + v);
   if (v >= 1) { w.int64((m.offset ?? -1n)); }
-  else if (m.offset !== undefined && m.offset !== -1n) throw new UnsupportedFieldError('ListOffsetsResponse: Offset is not supported in version ' + v);
   if (v >= 4) { w.int32((m.leaderEpoch ?? -1)); }
-  else if (m.leaderEpoch !== undefined && m.leaderEpoch !== -1) throw new UnsupportedFieldError('ListOffsetsResponse: LeaderEpoch is not supported in version ' + v);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -21,7 +21,7 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, v: number): L
   const flex = true;
   const m = defaultListPartitionReassignmentsRequest();
   m.timeoutMs = r.int32();
-  m.topics = r.array(flex, (r) => decodeListPartitionReassignmentsTopics(r, v));
+  m.topics = r.nullableArray(flex, (r) => decodeListPartitionReassignmentsTopics(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -29,7 +29,7 @@ export function decodeListPartitionReassignmentsRequest(r: Reader, v: number): L
 export function encodeListPartitionReassignmentsRequest(w: Writer, v: number, m: Input<ListPartitionReassignmentsRequest>): void {
   const flex = true;
   w.int32((m.timeoutMs ?? 60000));
-  w.array((m.topics ?? null), flex, (w, e) => { encodeListPartitionReassignmentsTopics(w, v, e); });
+  w.array((m.topics === undefined ? null : m.topics), flex, (w, e) => { encodeListPartitionReassignmentsTopics(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -48,7 +48,7 @@ export function decodeListPartitionReassignmentsTopics(r: Reader, v: number): Li
   const flex = true;
   const m = defaultListPartitionReassignmentsTopics();
   m.name = r.str(flex);
-  m.partitionIndexes = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIndexes = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -25,7 +25,7 @@ export function decodeListPartitionReassignmentsResponse(r: Reader, v: number): 
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.topics = (r.array(flex, (r) => decodeOngoingTopicReassignment(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOngoingTopicReassignment(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -34,7 +34,7 @@ export function encodeListPartitionReassignmentsResponse(w: Writer, v: number, m
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.array((m.topics ?? []), flex, (w, e) => { encodeOngoingTopicReassignment(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -54,7 +54,7 @@ export function decodeOngoingTopicReassignment(r: Reader, v: number): OngoingTop
   const flex = true;
   const m = defaultOngoingTopicReassignment();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOngoingPartitionReassignment(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOngoingPartitionReassignment(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -83,9 +83,9 @@ export function decodeOngoingPartitionReassignment(r: Reader, v: number): Ongoin
   const flex = true;
   const m = defaultOngoingPartitionReassignment();
   m.partitionIndex = r.int32();
-  m.replicas = (r.array(flex, (r) => r.int32()) ?? []);
-  m.addingReplicas = (r.array(flex, (r) => r.int32()) ?? []);
-  m.removingReplicas = (r.array(flex, (r) => r.int32()) ?? []);
+  m.replicas = r.array(flex, (r) => r.int32());
+  m.addingReplicas = r.array(flex, (r) => r.int32());
+  m.removingReplicas = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,8 +21,8 @@ export function defaultListTransactionsRequest(): ListTransactionsRequest {
 export function decodeListTransactionsRequest(r: Reader, v: number): ListTransactionsRequest {
   const flex = true;
   const m = defaultListTransactionsRequest();
-  m.stateFilters = (r.array(flex, (r) => r.str(flex)) ?? []);
-  m.producerIdFilters = (r.array(flex, (r) => r.int64()) ?? []);
+  m.stateFilters = r.array(flex, (r) => r.str(flex));
+  m.producerIdFilters = r.array(flex, (r) => r.int64());
   if (v >= 1) m.durationFilter = r.int64();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;

@@ -24,8 +24,8 @@ export function decodeListTransactionsResponse(r: Reader, v: number): ListTransa
   const m = defaultListTransactionsResponse();
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
-  m.unknownStateFilters = (r.array(flex, (r) => r.str(flex)) ?? []);
-  m.transactionStates = (r.array(flex, (r) => decodeTransactionState(r, v)) ?? []);
+  m.unknownStateFilters = r.array(flex, (r) => r.str(flex));
+  m.transactionStates = r.array(flex, (r) => decodeTransactionState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

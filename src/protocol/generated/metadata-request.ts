@@ -22,7 +22,7 @@ export function defaultMetadataRequest(): MetadataRequest {
 export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
   const flex = v >= 9;
   const m = defaultMetadataRequest();
-  m.topics = r.array(flex, (r) => decodeMetadataRequestTopic(r, v));
+  m.topics = ((v >= 1) ? r.nullableArray(flex, (r) => decodeMetadataRequestTopic(r, v)) : r.array(flex, (r) => decodeMetadataRequestTopic(r, v)));
   if (v >= 4) m.allowAutoTopicCreation = r.bool();
   if (v >= 8 && v <= 10) m.includeClusterAuthorizedOperations = r.bool();
   if (v >= 8) m.includeTopicAuthorizedOperations = r.bool();
@@ -32,7 +32,7 @@ export function decodeMetadataRequest(r: Reader, v: number): MetadataRequest {
 
 export function encodeMetadataRequest(w: Writer, v: number, m: Input<MetadataRequest>): void {
   const flex = v >= 9;
-  w.array((m.topics ?? []), flex, (w, e) => { encodeMetadataRequestTopic(w, v, e); });
+  { const x = (m.topics === undefined ? [] : m.topics); if (v >= 1) { w.array(x, flex, (w, e) => { encodeMetadataRequestTopic(w, v, e); }); } else if (x === null) throw new UnsupportedFieldError('MetadataRequest: Topics cannot be null in version ' + v); else { w.array(x, flex, (w, e) => { encodeMetadataRequestTopic(w, v, e); }); } };
   if (v >= 4) { w.bool((m.allowAutoTopicCreation ?? true)); }
   else if (m.allowAutoTopicCreation !== undefined && m.allowAutoTopicCreation !== true) throw new UnsupportedFieldError('MetadataRequest: AllowAutoTopicCreation is not supported in version ' + v);
   if (v >= 8 && v <= 10) { w.bool((m.includeClusterAuthorizedOperations ?? false)); }
@@ -57,7 +57,7 @@ export function decodeMetadataRequestTopic(r: Reader, v: number): MetadataReques
   const flex = v >= 9;
   const m = defaultMetadataRequestTopic();
   if (v >= 10) m.topicId = r.uuid();
-  m.name = r.nstr(flex);
+  m.name = ((v >= 10) ? r.nstr(flex) : r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -65,7 +65,7 @@ export function decodeMetadataRequestTopic(r: Reader, v: number): MetadataReques
 export function encodeMetadataRequestTopic(w: Writer, v: number, m: Input<MetadataRequestTopic>): void {
   const flex = v >= 9;
   if (v >= 10) { w.uuid((m.topicId ?? ZERO_UUID)); }
-  w.nstr((m.name ?? ""), flex);
+  { const x = (m.name === undefined ? "" : m.name); if (v >= 10) { w.nstr(x, flex); } else if (x === null) throw new UnsupportedFieldError('MetadataRequest: Name cannot be null in version ' + v); else { w.str(x, flex); } };
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -25,10 +25,10 @@ export function decodeMetadataResponse(r: Reader, v: number): MetadataResponse {
   const flex = v >= 9;
   const m = defaultMetadataResponse();
   if (v >= 3) m.throttleTimeMs = r.int32();
-  m.brokers = (r.array(flex, (r) => decodeMetadataResponseBroker(r, v)) ?? []);
+  m.brokers = r.array(flex, (r) => decodeMetadataResponseBroker(r, v));
   if (v >= 2) m.clusterId = r.nstr(flex);
   if (v >= 1) m.controllerId = r.int32();
-  m.topics = (r.array(flex, (r) => decodeMetadataResponseTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeMetadataResponseTopic(r, v));
   if (v >= 8 && v <= 10) m.clusterAuthorizedOperations = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -38,11 +38,10 @@ export function encodeMetadataResponse(w: Writer, v: number, m: Input<MetadataRe
   const flex = v >= 9;
   if (v >= 3) { w.int32((m.throttleTimeMs ?? 0)); }
   w.array((m.brokers ?? []), flex, (w, e) => { encodeMetadataResponseBroker(w, v, e); });
-  if (v >= 2) { w.nstr((m.clusterId ?? null), flex); }
+  if (v >= 2) { w.nstr((m.clusterId === undefined ? null : m.clusterId), flex); }
   if (v >= 1) { w.int32((m.controllerId ?? -1)); }
   w.array((m.topics ?? []), flex, (w, e) => { encodeMetadataResponseTopic(w, v, e); });
   if (v >= 8 && v <= 10) { w.int32((m.clusterAuthorizedOperations ?? -2147483648)); }
-  else if (m.clusterAuthorizedOperations !== undefined && m.clusterAuthorizedOperations !== -2147483648) throw new UnsupportedFieldError('MetadataResponse: ClusterAuthorizedOperations is not supported in version ' + v);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -75,7 +74,7 @@ export function encodeMetadataResponseBroker(w: Writer, v: number, m: Input<Meta
   w.int32((m.nodeId ?? 0));
   w.str((m.host ?? ""), flex);
   w.int32((m.port ?? 0));
-  if (v >= 1) { w.nstr((m.rack ?? null), flex); }
+  if (v >= 1) { w.nstr((m.rack === undefined ? null : m.rack), flex); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -98,10 +97,10 @@ export function decodeMetadataResponseTopic(r: Reader, v: number): MetadataRespo
   const flex = v >= 9;
   const m = defaultMetadataResponseTopic();
   m.errorCode = r.int16();
-  m.name = r.nstr(flex);
+  m.name = ((v >= 12) ? r.nstr(flex) : r.str(flex));
   if (v >= 10) m.topicId = r.uuid();
   if (v >= 1) m.isInternal = r.bool();
-  m.partitions = (r.array(flex, (r) => decodeMetadataResponsePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeMetadataResponsePartition(r, v));
   if (v >= 8) m.topicAuthorizedOperations = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -110,12 +109,11 @@ export function decodeMetadataResponseTopic(r: Reader, v: number): MetadataRespo
 export function encodeMetadataResponseTopic(w: Writer, v: number, m: Input<MetadataResponseTopic>): void {
   const flex = v >= 9;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.name ?? ""), flex);
+  { const x = (m.name === undefined ? "" : m.name); if (v >= 12) { w.nstr(x, flex); } else if (x === null) throw new UnsupportedFieldError('MetadataResponse: Name cannot be null in version ' + v); else { w.str(x, flex); } };
   if (v >= 10) { w.uuid((m.topicId ?? ZERO_UUID)); }
   if (v >= 1) { w.bool((m.isInternal ?? false)); }
   w.array((m.partitions ?? []), flex, (w, e) => { encodeMetadataResponsePartition(w, v, e); });
   if (v >= 8) { w.int32((m.topicAuthorizedOperations ?? -2147483648)); }
-  else if (m.topicAuthorizedOperations !== undefined && m.topicAuthorizedOperations !== -2147483648) throw new UnsupportedFieldError('MetadataResponse: TopicAuthorizedOperations is not supported in version ' + v);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -142,9 +140,9 @@ export function decodeMetadataResponsePartition(r: Reader, v: number): MetadataR
   m.partitionIndex = r.int32();
   m.leaderId = r.int32();
   if (v >= 7) m.leaderEpoch = r.int32();
-  m.replicaNodes = (r.array(flex, (r) => r.int32()) ?? []);
-  m.isrNodes = (r.array(flex, (r) => r.int32()) ?? []);
-  if (v >= 5) m.offlineReplicas = (r.array(flex, (r) => r.int32()) ?? []);
+  m.replicaNodes = r.array(flex, (r) => r.int32());
+  m.isrNodes = r.array(flex, (r) => r.int32());
+  if (v >= 5) m.offlineReplicas = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -29,7 +29,7 @@ export function decodeOffsetCommitRequest(r: Reader, v: number): OffsetCommitReq
   if (v >= 1) m.memberId = r.str(flex);
   if (v >= 7) m.groupInstanceId = r.nstr(flex);
   if (v >= 2 && v <= 4) m.retentionTimeMs = r.int64();
-  m.topics = (r.array(flex, (r) => decodeOffsetCommitRequestTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetCommitRequestTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -39,7 +39,7 @@ export function encodeOffsetCommitRequest(w: Writer, v: number, m: Input<OffsetC
   w.str((m.groupId ?? ""), flex);
   if (v >= 1) { w.int32((m.generationIdOrMemberEpoch ?? -1)); }
   if (v >= 1) { w.str((m.memberId ?? ""), flex); }
-  if (v >= 7) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 7) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   else if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new UnsupportedFieldError('OffsetCommitRequest: GroupInstanceId is not supported in version ' + v);
   if (v >= 2 && v <= 4) { w.int64((m.retentionTimeMs ?? -1n)); }
   w.array((m.topics ?? []), flex, (w, e) => { encodeOffsetCommitRequestTopic(w, v, e); });
@@ -61,7 +61,7 @@ export function decodeOffsetCommitRequestTopic(r: Reader, v: number): OffsetComm
   const flex = v >= 8;
   const m = defaultOffsetCommitRequestTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetCommitRequestPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetCommitRequestPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -106,7 +106,7 @@ export function encodeOffsetCommitRequestPartition(w: Writer, v: number, m: Inpu
   if (v >= 6) { w.int32((m.committedLeaderEpoch ?? -1)); }
   if (v === 1) { w.int64((m.commitTimestamp ?? -1n)); }
   else if (m.commitTimestamp !== undefined && m.commitTimestamp !== -1n) throw new UnsupportedFieldError('OffsetCommitRequest: CommitTimestamp is not supported in version ' + v);
-  w.nstr((m.committedMetadata ?? ""), flex);
+  w.nstr((m.committedMetadata === undefined ? "" : m.committedMetadata), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

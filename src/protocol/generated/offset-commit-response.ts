@@ -21,7 +21,7 @@ export function decodeOffsetCommitResponse(r: Reader, v: number): OffsetCommitRe
   const flex = v >= 8;
   const m = defaultOffsetCommitResponse();
   if (v >= 3) m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeOffsetCommitResponseTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetCommitResponseTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeOffsetCommitResponseTopic(r: Reader, v: number): OffsetCom
   const flex = v >= 8;
   const m = defaultOffsetCommitResponseTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetCommitResponsePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetCommitResponsePartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeOffsetDeleteRequest(r: Reader, v: number): OffsetDeleteReq
   const flex = false;
   const m = defaultOffsetDeleteRequest();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeOffsetDeleteRequestTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetDeleteRequestTopic(r, v));
   return m;
 }
 
@@ -46,7 +46,7 @@ export function decodeOffsetDeleteRequestTopic(r: Reader, v: number): OffsetDele
   const flex = false;
   const m = defaultOffsetDeleteRequestTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetDeleteRequestPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetDeleteRequestPartition(r, v));
   return m;
 }
 

@@ -23,7 +23,7 @@ export function decodeOffsetDeleteResponse(r: Reader, v: number): OffsetDeleteRe
   const m = defaultOffsetDeleteResponse();
   m.errorCode = r.int16();
   m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeOffsetDeleteResponseTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetDeleteResponseTopic(r, v));
   return m;
 }
 
@@ -49,7 +49,7 @@ export function decodeOffsetDeleteResponseTopic(r: Reader, v: number): OffsetDel
   const flex = false;
   const m = defaultOffsetDeleteResponseTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetDeleteResponsePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetDeleteResponsePartition(r, v));
   return m;
 }
 

@@ -23,8 +23,8 @@ export function decodeOffsetFetchRequest(r: Reader, v: number): OffsetFetchReque
   const flex = v >= 6;
   const m = defaultOffsetFetchRequest();
   if (v <= 7) m.groupId = r.str(flex);
-  if (v <= 7) m.topics = r.array(flex, (r) => decodeOffsetFetchRequestTopic(r, v));
-  if (v >= 8) m.groups = (r.array(flex, (r) => decodeOffsetFetchRequestGroup(r, v)) ?? []);
+  if (v <= 7) m.topics = ((v >= 2) ? r.nullableArray(flex, (r) => decodeOffsetFetchRequestTopic(r, v)) : r.array(flex, (r) => decodeOffsetFetchRequestTopic(r, v)));
+  if (v >= 8) m.groups = r.array(flex, (r) => decodeOffsetFetchRequestGroup(r, v));
   if (v >= 7) m.requireStable = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -34,7 +34,7 @@ export function encodeOffsetFetchRequest(w: Writer, v: number, m: Input<OffsetFe
   const flex = v >= 6;
   if (v <= 7) { w.str((m.groupId ?? ""), flex); }
   else if (m.groupId !== undefined && m.groupId !== "") throw new UnsupportedFieldError('OffsetFetchRequest: GroupId is not supported in version ' + v);
-  if (v <= 7) { w.array((m.topics ?? []), flex, (w, e) => { encodeOffsetFetchRequestTopic(w, v, e); }); }
+  if (v <= 7) { { const x = (m.topics === undefined ? [] : m.topics); if (v >= 2) { w.array(x, flex, (w, e) => { encodeOffsetFetchRequestTopic(w, v, e); }); } else if (x === null) throw new UnsupportedFieldError('OffsetFetchRequest: Topics cannot be null in version ' + v); else { w.array(x, flex, (w, e) => { encodeOffsetFetchRequestTopic(w, v, e); }); } }; }
   if (v >= 8) { w.array((m.groups ?? []), flex, (w, e) => { encodeOffsetFetchRequestGroup(w, v, e); }); }
   if (v >= 7) { w.bool((m.requireStable ?? false)); }
   else if (m.requireStable !== undefined && m.requireStable !== false) throw new UnsupportedFieldError('OffsetFetchRequest: RequireStable is not supported in version ' + v);
@@ -56,7 +56,7 @@ export function decodeOffsetFetchRequestTopic(r: Reader, v: number): OffsetFetch
   const flex = v >= 6;
   const m = defaultOffsetFetchRequestTopic();
   m.name = r.str(flex);
-  m.partitionIndexes = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIndexes = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -87,7 +87,7 @@ export function decodeOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetch
   m.groupId = r.str(flex);
   if (v >= 9) m.memberId = r.nstr(flex);
   if (v >= 9) m.memberEpoch = r.int32();
-  m.topics = r.array(flex, (r) => decodeOffsetFetchRequestTopics(r, v));
+  m.topics = r.nullableArray(flex, (r) => decodeOffsetFetchRequestTopics(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -95,9 +95,9 @@ export function decodeOffsetFetchRequestGroup(r: Reader, v: number): OffsetFetch
 export function encodeOffsetFetchRequestGroup(w: Writer, v: number, m: Input<OffsetFetchRequestGroup>): void {
   const flex = true;
   w.str((m.groupId ?? ""), flex);
-  if (v >= 9) { w.nstr((m.memberId ?? null), flex); }
+  if (v >= 9) { w.nstr((m.memberId === undefined ? null : m.memberId), flex); }
   if (v >= 9) { w.int32((m.memberEpoch ?? -1)); }
-  w.array((m.topics ?? []), flex, (w, e) => { encodeOffsetFetchRequestTopics(w, v, e); });
+  w.array((m.topics === undefined ? [] : m.topics), flex, (w, e) => { encodeOffsetFetchRequestTopics(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 
@@ -116,7 +116,7 @@ export function decodeOffsetFetchRequestTopics(r: Reader, v: number): OffsetFetc
   const flex = true;
   const m = defaultOffsetFetchRequestTopics();
   m.name = r.str(flex);
-  m.partitionIndexes = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIndexes = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

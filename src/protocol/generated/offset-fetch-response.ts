@@ -23,9 +23,9 @@ export function decodeOffsetFetchResponse(r: Reader, v: number): OffsetFetchResp
   const flex = v >= 6;
   const m = defaultOffsetFetchResponse();
   if (v >= 3) m.throttleTimeMs = r.int32();
-  if (v <= 7) m.topics = (r.array(flex, (r) => decodeOffsetFetchResponseTopic(r, v)) ?? []);
+  if (v <= 7) m.topics = r.array(flex, (r) => decodeOffsetFetchResponseTopic(r, v));
   if (v >= 2 && v <= 7) m.errorCode = r.int16();
-  if (v >= 8) m.groups = (r.array(flex, (r) => decodeOffsetFetchResponseGroup(r, v)) ?? []);
+  if (v >= 8) m.groups = r.array(flex, (r) => decodeOffsetFetchResponseGroup(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -54,7 +54,7 @@ export function decodeOffsetFetchResponseTopic(r: Reader, v: number): OffsetFetc
   const flex = v >= 6;
   const m = defaultOffsetFetchResponseTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetFetchResponsePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetFetchResponsePartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -97,7 +97,7 @@ export function encodeOffsetFetchResponsePartition(w: Writer, v: number, m: Inpu
   w.int32((m.partitionIndex ?? 0));
   w.int64((m.committedOffset ?? 0n));
   if (v >= 5) { w.int32((m.committedLeaderEpoch ?? -1)); }
-  w.nstr((m.metadata ?? ""), flex);
+  w.nstr((m.metadata === undefined ? "" : m.metadata), flex);
   w.int16((m.errorCode ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -118,7 +118,7 @@ export function decodeOffsetFetchResponseGroup(r: Reader, v: number): OffsetFetc
   const flex = true;
   const m = defaultOffsetFetchResponseGroup();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeOffsetFetchResponseTopics(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetFetchResponseTopics(r, v));
   m.errorCode = r.int16();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -147,7 +147,7 @@ export function decodeOffsetFetchResponseTopics(r: Reader, v: number): OffsetFet
   const flex = true;
   const m = defaultOffsetFetchResponseTopics();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetFetchResponsePartitions(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetFetchResponsePartitions(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -190,7 +190,7 @@ export function encodeOffsetFetchResponsePartitions(w: Writer, v: number, m: Inp
   w.int32((m.partitionIndex ?? 0));
   w.int64((m.committedOffset ?? 0n));
   w.int32((m.committedLeaderEpoch ?? -1));
-  w.nstr((m.metadata ?? ""), flex);
+  w.nstr((m.metadata === undefined ? "" : m.metadata), flex);
   w.int16((m.errorCode ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -21,7 +21,7 @@ export function decodeOffsetForLeaderEpochRequest(r: Reader, v: number): OffsetF
   const flex = v >= 4;
   const m = defaultOffsetForLeaderEpochRequest();
   if (v >= 3) m.replicaId = r.int32();
-  m.topics = (r.array(flex, (r) => decodeOffsetForLeaderTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetForLeaderTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeOffsetForLeaderTopic(r: Reader, v: number): OffsetForLeade
   const flex = v >= 4;
   const m = defaultOffsetForLeaderTopic();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeOffsetForLeaderPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeOffsetForLeaderPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeOffsetForLeaderEpochResponse(r: Reader, v: number): Offset
   const flex = v >= 4;
   const m = defaultOffsetForLeaderEpochResponse();
   if (v >= 2) m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeOffsetForLeaderTopicResult(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeOffsetForLeaderTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeOffsetForLeaderTopicResult(r: Reader, v: number): OffsetFo
   const flex = v >= 4;
   const m = defaultOffsetForLeaderTopicResult();
   m.topic = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeEpochEndOffset(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeEpochEndOffset(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

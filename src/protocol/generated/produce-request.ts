@@ -25,14 +25,14 @@ export function decodeProduceRequest(r: Reader, v: number): ProduceRequest {
   if (v >= 3) m.transactionalId = r.nstr(flex);
   m.acks = r.int16();
   m.timeoutMs = r.int32();
-  m.topicData = (r.array(flex, (r) => decodeTopicProduceData(r, v)) ?? []);
+  m.topicData = r.array(flex, (r) => decodeTopicProduceData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeProduceRequest(w: Writer, v: number, m: Input<ProduceRequest>): void {
   const flex = v >= 9;
-  if (v >= 3) { w.nstr((m.transactionalId ?? null), flex); }
+  if (v >= 3) { w.nstr((m.transactionalId === undefined ? null : m.transactionalId), flex); }
   else if (m.transactionalId !== undefined && m.transactionalId !== null) throw new UnsupportedFieldError('ProduceRequest: TransactionalId is not supported in version ' + v);
   w.int16((m.acks ?? 0));
   w.int32((m.timeoutMs ?? 0));
@@ -55,7 +55,7 @@ export function decodeTopicProduceData(r: Reader, v: number): TopicProduceData {
   const flex = v >= 9;
   const m = defaultTopicProduceData();
   m.name = r.str(flex);
-  m.partitionData = (r.array(flex, (r) => decodePartitionProduceData(r, v)) ?? []);
+  m.partitionData = r.array(flex, (r) => decodePartitionProduceData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -90,7 +90,7 @@ export function decodePartitionProduceData(r: Reader, v: number): PartitionProdu
 export function encodePartitionProduceData(w: Writer, v: number, m: Input<PartitionProduceData>): void {
   const flex = v >= 9;
   w.int32((m.index ?? 0));
-  w.nbyts((m.records ?? null), flex);
+  w.nbyts((m.records === undefined ? null : m.records), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

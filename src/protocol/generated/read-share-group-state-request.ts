@@ -21,7 +21,7 @@ export function decodeReadShareGroupStateRequest(r: Reader, v: number): ReadShar
   const flex = true;
   const m = defaultReadShareGroupStateRequest();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeReadStateData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeReadStateData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeReadStateData(r: Reader, v: number): ReadStateData {
   const flex = true;
   const m = defaultReadStateData();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

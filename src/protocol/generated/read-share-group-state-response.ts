@@ -19,7 +19,7 @@ export function defaultReadShareGroupStateResponse(): ReadShareGroupStateRespons
 export function decodeReadShareGroupStateResponse(r: Reader, v: number): ReadShareGroupStateResponse {
   const flex = true;
   const m = defaultReadShareGroupStateResponse();
-  m.results = (r.array(flex, (r) => decodeReadStateResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeReadStateResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeReadStateResult(r: Reader, v: number): ReadStateResult {
   const flex = true;
   const m = defaultReadStateResult();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -80,7 +80,7 @@ export function decodePartitionResult(r: Reader, v: number): PartitionResult {
   m.errorMessage = r.nstr(flex);
   m.stateEpoch = r.int32();
   m.startOffset = r.int64();
-  m.stateBatches = (r.array(flex, (r) => decodeStateBatch(r, v)) ?? []);
+  m.stateBatches = r.array(flex, (r) => decodeStateBatch(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -89,7 +89,7 @@ export function encodePartitionResult(w: Writer, v: number, m: Input<PartitionRe
   const flex = true;
   w.int32((m.partition ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.int32((m.stateEpoch ?? 0));
   w.int64((m.startOffset ?? 0n));
   w.array((m.stateBatches ?? []), flex, (w, e) => { encodeStateBatch(w, v, e); });

@@ -21,7 +21,7 @@ export function decodeReadShareGroupStateSummaryRequest(r: Reader, v: number): R
   const flex = true;
   const m = defaultReadShareGroupStateSummaryRequest();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeReadStateSummaryData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeReadStateSummaryData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeReadStateSummaryData(r: Reader, v: number): ReadStateSumma
   const flex = true;
   const m = defaultReadStateSummaryData();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -19,7 +19,7 @@ export function defaultReadShareGroupStateSummaryResponse(): ReadShareGroupState
 export function decodeReadShareGroupStateSummaryResponse(r: Reader, v: number): ReadShareGroupStateSummaryResponse {
   const flex = true;
   const m = defaultReadShareGroupStateSummaryResponse();
-  m.results = (r.array(flex, (r) => decodeReadStateSummaryResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeReadStateSummaryResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeReadStateSummaryResult(r: Reader, v: number): ReadStateSum
   const flex = true;
   const m = defaultReadStateSummaryResult();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -87,7 +87,7 @@ export function encodePartitionResult(w: Writer, v: number, m: Input<PartitionRe
   const flex = true;
   w.int32((m.partition ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.int32((m.stateEpoch ?? 0));
   w.int64((m.startOffset ?? 0n));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

@@ -30,7 +30,7 @@ export function decodeRemoveRaftVoterRequest(r: Reader, v: number): RemoveRaftVo
 
 export function encodeRemoveRaftVoterRequest(w: Writer, v: number, m: Input<RemoveRaftVoterRequest>): void {
   const flex = true;
-  w.nstr((m.clusterId ?? ""), flex);
+  w.nstr((m.clusterId === undefined ? "" : m.clusterId), flex);
   w.int32((m.voterId ?? 0));
   w.uuid((m.voterDirectoryId ?? ZERO_UUID));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

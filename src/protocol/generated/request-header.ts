@@ -35,7 +35,7 @@ export function encodeRequestHeader(w: Writer, v: number, m: Input<RequestHeader
   w.int16((m.requestApiKey ?? 0));
   w.int16((m.requestApiVersion ?? 0));
   w.int32((m.correlationId ?? 0));
-  if (v >= 1) { w.nstr((m.clientId ?? ""), false); }
+  if (v >= 1) { w.nstr((m.clientId === undefined ? "" : m.clientId), false); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -33,7 +33,7 @@ export function decodeSaslAuthenticateResponse(r: Reader, v: number): SaslAuthen
 export function encodeSaslAuthenticateResponse(w: Writer, v: number, m: Input<SaslAuthenticateResponse>): void {
   const flex = v >= 2;
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   w.byts((m.authBytes ?? EMPTY), flex);
   if (v >= 1) { w.int64((m.sessionLifetimeMs ?? 0n)); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());

@@ -21,7 +21,7 @@ export function decodeSaslHandshakeResponse(r: Reader, v: number): SaslHandshake
   const flex = false;
   const m = defaultSaslHandshakeResponse();
   m.errorCode = r.int16();
-  m.mechanisms = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.mechanisms = r.array(flex, (r) => r.str(flex));
   return m;
 }
 

@@ -25,15 +25,15 @@ export function decodeShareAcknowledgeRequest(r: Reader, v: number): ShareAcknow
   m.groupId = r.nstr(flex);
   m.memberId = r.nstr(flex);
   m.shareSessionEpoch = r.int32();
-  m.topics = (r.array(flex, (r) => decodeAcknowledgeTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeAcknowledgeTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeShareAcknowledgeRequest(w: Writer, v: number, m: Input<ShareAcknowledgeRequest>): void {
   const flex = true;
-  w.nstr((m.groupId ?? null), flex);
-  w.nstr((m.memberId ?? ""), flex);
+  w.nstr((m.groupId === undefined ? null : m.groupId), flex);
+  w.nstr((m.memberId === undefined ? "" : m.memberId), flex);
   w.int32((m.shareSessionEpoch ?? 0));
   w.array((m.topics ?? []), flex, (w, e) => { encodeAcknowledgeTopic(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -54,7 +54,7 @@ export function decodeAcknowledgeTopic(r: Reader, v: number): AcknowledgeTopic {
   const flex = true;
   const m = defaultAcknowledgeTopic();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodeAcknowledgePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeAcknowledgePartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -81,7 +81,7 @@ export function decodeAcknowledgePartition(r: Reader, v: number): AcknowledgePar
   const flex = true;
   const m = defaultAcknowledgePartition();
   m.partitionIndex = r.int32();
-  m.acknowledgementBatches = (r.array(flex, (r) => decodeAcknowledgementBatch(r, v)) ?? []);
+  m.acknowledgementBatches = r.array(flex, (r) => decodeAcknowledgementBatch(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -110,7 +110,7 @@ export function decodeAcknowledgementBatch(r: Reader, v: number): Acknowledgemen
   const m = defaultAcknowledgementBatch();
   m.firstOffset = r.int64();
   m.lastOffset = r.int64();
-  m.acknowledgeTypes = (r.array(flex, (r) => r.int8()) ?? []);
+  m.acknowledgeTypes = r.array(flex, (r) => r.int8());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

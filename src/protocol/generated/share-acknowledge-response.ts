@@ -26,8 +26,8 @@ export function decodeShareAcknowledgeResponse(r: Reader, v: number): ShareAckno
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.responses = (r.array(flex, (r) => decodeShareAcknowledgeTopicResponse(r, v)) ?? []);
-  m.nodeEndpoints = (r.array(flex, (r) => decodeNodeEndpoint(r, v)) ?? []);
+  m.responses = r.array(flex, (r) => decodeShareAcknowledgeTopicResponse(r, v));
+  m.nodeEndpoints = r.array(flex, (r) => decodeNodeEndpoint(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -36,7 +36,7 @@ export function encodeShareAcknowledgeResponse(w: Writer, v: number, m: Input<Sh
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.array((m.responses ?? []), flex, (w, e) => { encodeShareAcknowledgeTopicResponse(w, v, e); });
   w.array((m.nodeEndpoints ?? []), flex, (w, e) => { encodeNodeEndpoint(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -57,7 +57,7 @@ export function decodeShareAcknowledgeTopicResponse(r: Reader, v: number): Share
   const flex = true;
   const m = defaultShareAcknowledgeTopicResponse();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -97,7 +97,7 @@ export function encodePartitionData(w: Writer, v: number, m: Input<PartitionData
   const flex = true;
   w.int32((m.partitionIndex ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   encodeLeaderIdAndEpoch(w, v, (m.currentLeader ?? {}));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -158,7 +158,7 @@ export function encodeNodeEndpoint(w: Writer, v: number, m: Input<NodeEndpoint>)
   w.int32((m.nodeId ?? 0));
   w.str((m.host ?? ""), flex);
   w.int32((m.port ?? 0));
-  w.nstr((m.rack ?? null), flex);
+  w.nstr((m.rack === undefined ? null : m.rack), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

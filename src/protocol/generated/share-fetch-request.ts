@@ -32,16 +32,16 @@ export function decodeShareFetchRequest(r: Reader, v: number): ShareFetchRequest
   m.maxWaitMs = r.int32();
   m.minBytes = r.int32();
   m.maxBytes = r.int32();
-  m.topics = (r.array(flex, (r) => decodeFetchTopic(r, v)) ?? []);
-  m.forgottenTopicsData = (r.array(flex, (r) => decodeForgottenTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeFetchTopic(r, v));
+  m.forgottenTopicsData = r.array(flex, (r) => decodeForgottenTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeShareFetchRequest(w: Writer, v: number, m: Input<ShareFetchRequest>): void {
   const flex = true;
-  w.nstr((m.groupId ?? null), flex);
-  w.nstr((m.memberId ?? ""), flex);
+  w.nstr((m.groupId === undefined ? null : m.groupId), flex);
+  w.nstr((m.memberId === undefined ? "" : m.memberId), flex);
   w.int32((m.shareSessionEpoch ?? 0));
   w.int32((m.maxWaitMs ?? 0));
   w.int32((m.minBytes ?? 0));
@@ -66,7 +66,7 @@ export function decodeFetchTopic(r: Reader, v: number): FetchTopic {
   const flex = true;
   const m = defaultFetchTopic();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodeFetchPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeFetchPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -95,7 +95,7 @@ export function decodeFetchPartition(r: Reader, v: number): FetchPartition {
   const m = defaultFetchPartition();
   m.partitionIndex = r.int32();
   m.partitionMaxBytes = r.int32();
-  m.acknowledgementBatches = (r.array(flex, (r) => decodeAcknowledgementBatch(r, v)) ?? []);
+  m.acknowledgementBatches = r.array(flex, (r) => decodeAcknowledgementBatch(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -125,7 +125,7 @@ export function decodeAcknowledgementBatch(r: Reader, v: number): Acknowledgemen
   const m = defaultAcknowledgementBatch();
   m.firstOffset = r.int64();
   m.lastOffset = r.int64();
-  m.acknowledgeTypes = (r.array(flex, (r) => r.int8()) ?? []);
+  m.acknowledgeTypes = r.array(flex, (r) => r.int8());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -153,7 +153,7 @@ export function decodeForgottenTopic(r: Reader, v: number): ForgottenTopic {
   const flex = true;
   const m = defaultForgottenTopic();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -26,8 +26,8 @@ export function decodeShareFetchResponse(r: Reader, v: number): ShareFetchRespon
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  m.responses = (r.array(flex, (r) => decodeShareFetchableTopicResponse(r, v)) ?? []);
-  m.nodeEndpoints = (r.array(flex, (r) => decodeNodeEndpoint(r, v)) ?? []);
+  m.responses = r.array(flex, (r) => decodeShareFetchableTopicResponse(r, v));
+  m.nodeEndpoints = r.array(flex, (r) => decodeNodeEndpoint(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -36,7 +36,7 @@ export function encodeShareFetchResponse(w: Writer, v: number, m: Input<ShareFet
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.array((m.responses ?? []), flex, (w, e) => { encodeShareFetchableTopicResponse(w, v, e); });
   w.array((m.nodeEndpoints ?? []), flex, (w, e) => { encodeNodeEndpoint(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -57,7 +57,7 @@ export function decodeShareFetchableTopicResponse(r: Reader, v: number): ShareFe
   const flex = true;
   const m = defaultShareFetchableTopicResponse();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -96,7 +96,7 @@ export function decodePartitionData(r: Reader, v: number): PartitionData {
   m.acknowledgeErrorMessage = r.nstr(flex);
   m.currentLeader = decodeLeaderIdAndEpoch(r, v);
   m.records = r.nbyts(flex);
-  m.acquiredRecords = (r.array(flex, (r) => decodeAcquiredRecords(r, v)) ?? []);
+  m.acquiredRecords = r.array(flex, (r) => decodeAcquiredRecords(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -105,11 +105,11 @@ export function encodePartitionData(w: Writer, v: number, m: Input<PartitionData
   const flex = true;
   w.int32((m.partitionIndex ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   w.int16((m.acknowledgeErrorCode ?? 0));
-  w.nstr((m.acknowledgeErrorMessage ?? null), flex);
+  w.nstr((m.acknowledgeErrorMessage === undefined ? null : m.acknowledgeErrorMessage), flex);
   encodeLeaderIdAndEpoch(w, v, (m.currentLeader ?? {}));
-  w.nbyts((m.records ?? null), flex);
+  w.nbyts((m.records === undefined ? null : m.records), flex);
   w.array((m.acquiredRecords ?? []), flex, (w, e) => { encodeAcquiredRecords(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -200,7 +200,7 @@ export function encodeNodeEndpoint(w: Writer, v: number, m: Input<NodeEndpoint>)
   w.int32((m.nodeId ?? 0));
   w.str((m.host ?? ""), flex);
   w.int32((m.port ?? 0));
-  w.nstr((m.rack ?? null), flex);
+  w.nstr((m.rack === undefined ? null : m.rack), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

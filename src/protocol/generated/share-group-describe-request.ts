@@ -20,7 +20,7 @@ export function defaultShareGroupDescribeRequest(): ShareGroupDescribeRequest {
 export function decodeShareGroupDescribeRequest(r: Reader, v: number): ShareGroupDescribeRequest {
   const flex = true;
   const m = defaultShareGroupDescribeRequest();
-  m.groupIds = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.groupIds = r.array(flex, (r) => r.str(flex));
   m.includeAuthorizedOperations = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;

@@ -27,7 +27,7 @@ export function decodeShareGroupHeartbeatRequest(r: Reader, v: number): ShareGro
   m.memberId = r.str(flex);
   m.memberEpoch = r.int32();
   m.rackId = r.nstr(flex);
-  m.subscribedTopicNames = r.array(flex, (r) => r.str(flex));
+  m.subscribedTopicNames = r.nullableArray(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -37,8 +37,8 @@ export function encodeShareGroupHeartbeatRequest(w: Writer, v: number, m: Input<
   w.str((m.groupId ?? ""), flex);
   w.str((m.memberId ?? ""), flex);
   w.int32((m.memberEpoch ?? 0));
-  w.nstr((m.rackId ?? null), flex);
-  w.array((m.subscribedTopicNames ?? null), flex, (w, e) => { w.str(e, flex); });
+  w.nstr((m.rackId === undefined ? null : m.rackId), flex);
+  w.array((m.subscribedTopicNames === undefined ? null : m.subscribedTopicNames), flex, (w, e) => { w.str(e, flex); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -31,9 +31,9 @@ export function decodeStopReplicaRequest(r: Reader, v: number): StopReplicaReque
   m.controllerEpoch = r.int32();
   if (v >= 1) m.brokerEpoch = r.int64();
   if (v <= 2) m.deletePartitions = r.bool();
-  if (v <= 0) m.ungroupedPartitions = (r.array(flex, (r) => decodeStopReplicaPartitionV0(r, v)) ?? []);
-  if (v >= 1 && v <= 2) m.topics = (r.array(flex, (r) => decodeStopReplicaTopicV1(r, v)) ?? []);
-  if (v >= 3) m.topicStates = (r.array(flex, (r) => decodeStopReplicaTopicState(r, v)) ?? []);
+  if (v <= 0) m.ungroupedPartitions = r.array(flex, (r) => decodeStopReplicaPartitionV0(r, v));
+  if (v >= 1 && v <= 2) m.topics = r.array(flex, (r) => decodeStopReplicaTopicV1(r, v));
+  if (v >= 3) m.topicStates = r.array(flex, (r) => decodeStopReplicaTopicState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -93,7 +93,7 @@ export function decodeStopReplicaTopicV1(r: Reader, v: number): StopReplicaTopic
   const flex = v >= 2;
   const m = defaultStopReplicaTopicV1();
   m.name = r.str(flex);
-  m.partitionIndexes = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIndexes = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -120,7 +120,7 @@ export function decodeStopReplicaTopicState(r: Reader, v: number): StopReplicaTo
   const flex = true;
   const m = defaultStopReplicaTopicState();
   m.topicName = r.str(flex);
-  m.partitionStates = (r.array(flex, (r) => decodeStopReplicaPartitionState(r, v)) ?? []);
+  m.partitionStates = r.array(flex, (r) => decodeStopReplicaPartitionState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

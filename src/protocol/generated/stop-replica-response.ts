@@ -21,7 +21,7 @@ export function decodeStopReplicaResponse(r: Reader, v: number): StopReplicaResp
   const flex = v >= 2;
   const m = defaultStopReplicaResponse();
   m.errorCode = r.int16();
-  m.partitionErrors = (r.array(flex, (r) => decodeStopReplicaPartitionError(r, v)) ?? []);
+  m.partitionErrors = r.array(flex, (r) => decodeStopReplicaPartitionError(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -31,7 +31,7 @@ export function decodeSyncGroupRequest(r: Reader, v: number): SyncGroupRequest {
   if (v >= 3) m.groupInstanceId = r.nstr(flex);
   if (v >= 5) m.protocolType = r.nstr(flex);
   if (v >= 5) m.protocolName = r.nstr(flex);
-  m.assignments = (r.array(flex, (r) => decodeSyncGroupRequestAssignment(r, v)) ?? []);
+  m.assignments = r.array(flex, (r) => decodeSyncGroupRequestAssignment(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -41,10 +41,10 @@ export function encodeSyncGroupRequest(w: Writer, v: number, m: Input<SyncGroupR
   w.str((m.groupId ?? ""), flex);
   w.int32((m.generationId ?? 0));
   w.str((m.memberId ?? ""), flex);
-  if (v >= 3) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 3) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   else if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new UnsupportedFieldError('SyncGroupRequest: GroupInstanceId is not supported in version ' + v);
-  if (v >= 5) { w.nstr((m.protocolType ?? null), flex); }
-  if (v >= 5) { w.nstr((m.protocolName ?? null), flex); }
+  if (v >= 5) { w.nstr((m.protocolType === undefined ? null : m.protocolType), flex); }
+  if (v >= 5) { w.nstr((m.protocolName === undefined ? null : m.protocolName), flex); }
   w.array((m.assignments ?? []), flex, (w, e) => { encodeSyncGroupRequestAssignment(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

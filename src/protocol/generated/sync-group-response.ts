@@ -36,8 +36,8 @@ export function encodeSyncGroupResponse(w: Writer, v: number, m: Input<SyncGroup
   const flex = v >= 4;
   if (v >= 1) { w.int32((m.throttleTimeMs ?? 0)); }
   w.int16((m.errorCode ?? 0));
-  if (v >= 5) { w.nstr((m.protocolType ?? null), flex); }
-  if (v >= 5) { w.nstr((m.protocolName ?? null), flex); }
+  if (v >= 5) { w.nstr((m.protocolType === undefined ? null : m.protocolType), flex); }
+  if (v >= 5) { w.nstr((m.protocolName === undefined ? null : m.protocolName), flex); }
   w.byts((m.assignment ?? EMPTY), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

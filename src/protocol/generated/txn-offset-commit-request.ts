@@ -33,7 +33,7 @@ export function decodeTxnOffsetCommitRequest(r: Reader, v: number): TxnOffsetCom
   if (v >= 3) m.generationId = r.int32();
   if (v >= 3) m.memberId = r.str(flex);
   if (v >= 3) m.groupInstanceId = r.nstr(flex);
-  m.topics = (r.array(flex, (r) => decodeTxnOffsetCommitRequestTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTxnOffsetCommitRequestTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function encodeTxnOffsetCommitRequest(w: Writer, v: number, m: Input<TxnO
   else if (m.generationId !== undefined && m.generationId !== -1) throw new UnsupportedFieldError('TxnOffsetCommitRequest: GenerationId is not supported in version ' + v);
   if (v >= 3) { w.str((m.memberId ?? ""), flex); }
   else if (m.memberId !== undefined && m.memberId !== "") throw new UnsupportedFieldError('TxnOffsetCommitRequest: MemberId is not supported in version ' + v);
-  if (v >= 3) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 3) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   else if (m.groupInstanceId !== undefined && m.groupInstanceId !== null) throw new UnsupportedFieldError('TxnOffsetCommitRequest: GroupInstanceId is not supported in version ' + v);
   w.array((m.topics ?? []), flex, (w, e) => { encodeTxnOffsetCommitRequestTopic(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -69,7 +69,7 @@ export function decodeTxnOffsetCommitRequestTopic(r: Reader, v: number): TxnOffs
   const flex = v >= 3;
   const m = defaultTxnOffsetCommitRequestTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeTxnOffsetCommitRequestPartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeTxnOffsetCommitRequestPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -110,7 +110,7 @@ export function encodeTxnOffsetCommitRequestPartition(w: Writer, v: number, m: I
   w.int32((m.partitionIndex ?? 0));
   w.int64((m.committedOffset ?? 0n));
   if (v >= 2) { w.int32((m.committedLeaderEpoch ?? -1)); }
-  w.nstr((m.committedMetadata ?? ""), flex);
+  w.nstr((m.committedMetadata === undefined ? "" : m.committedMetadata), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

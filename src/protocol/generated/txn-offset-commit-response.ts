@@ -21,7 +21,7 @@ export function decodeTxnOffsetCommitResponse(r: Reader, v: number): TxnOffsetCo
   const flex = v >= 3;
   const m = defaultTxnOffsetCommitResponse();
   m.throttleTimeMs = r.int32();
-  m.topics = (r.array(flex, (r) => decodeTxnOffsetCommitResponseTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTxnOffsetCommitResponseTopic(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeTxnOffsetCommitResponseTopic(r: Reader, v: number): TxnOff
   const flex = v >= 3;
   const m = defaultTxnOffsetCommitResponseTopic();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeTxnOffsetCommitResponsePartition(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeTxnOffsetCommitResponsePartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -22,7 +22,7 @@ export function decodeUpdateFeaturesRequest(r: Reader, v: number): UpdateFeature
   const flex = true;
   const m = defaultUpdateFeaturesRequest();
   m.timeoutMs = r.int32();
-  m.featureUpdates = (r.array(flex, (r) => decodeFeatureUpdateKey(r, v)) ?? []);
+  m.featureUpdates = r.array(flex, (r) => decodeFeatureUpdateKey(r, v));
   if (v >= 1) m.validateOnly = r.bool();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;

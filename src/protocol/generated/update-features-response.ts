@@ -25,7 +25,7 @@ export function decodeUpdateFeaturesResponse(r: Reader, v: number): UpdateFeatur
   m.throttleTimeMs = r.int32();
   m.errorCode = r.int16();
   m.errorMessage = r.nstr(flex);
-  if (v <= 1) m.results = (r.array(flex, (r) => decodeUpdatableFeatureResult(r, v)) ?? []);
+  if (v <= 1) m.results = r.array(flex, (r) => decodeUpdatableFeatureResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -34,7 +34,7 @@ export function encodeUpdateFeaturesResponse(w: Writer, v: number, m: Input<Upda
   const flex = true;
   w.int32((m.throttleTimeMs ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (v <= 1) { w.array((m.results ?? []), flex, (w, e) => { encodeUpdatableFeatureResult(w, v, e); }); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
@@ -65,7 +65,7 @@ export function encodeUpdatableFeatureResult(w: Writer, v: number, m: Input<Upda
   const flex = true;
   w.str((m.feature ?? ""), flex);
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? ""), flex);
+  w.nstr((m.errorMessage === undefined ? "" : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

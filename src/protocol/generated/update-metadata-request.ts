@@ -30,9 +30,9 @@ export function decodeUpdateMetadataRequest(r: Reader, v: number): UpdateMetadat
   if (v >= 8) m.isKRaftController = r.bool();
   m.controllerEpoch = r.int32();
   if (v >= 5) m.brokerEpoch = r.int64();
-  if (v <= 4) m.ungroupedPartitionStates = (r.array(flex, (r) => decodeUpdateMetadataPartitionState(r, v)) ?? []);
-  if (v >= 5) m.topicStates = (r.array(flex, (r) => decodeUpdateMetadataTopicState(r, v)) ?? []);
-  m.liveBrokers = (r.array(flex, (r) => decodeUpdateMetadataBroker(r, v)) ?? []);
+  if (v <= 4) m.ungroupedPartitionStates = r.array(flex, (r) => decodeUpdateMetadataPartitionState(r, v));
+  if (v >= 5) m.topicStates = r.array(flex, (r) => decodeUpdateMetadataTopicState(r, v));
+  m.liveBrokers = r.array(flex, (r) => decodeUpdateMetadataBroker(r, v));
   if (flex) {
     m._unknownTags = readTaggedFields(r, (tag, r) => {
       switch (tag) {
@@ -60,7 +60,7 @@ export function encodeUpdateMetadataRequest(w: Writer, v: number, m: Input<Updat
   w.array((m.liveBrokers ?? []), flex, (w, e) => { encodeUpdateMetadataBroker(w, v, e); });
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 8) && m.type !== undefined && m.type !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.type ?? 0)); })(t); tags.push([0, t.toBuffer()]); }
+    if ((v >= 8) && m.type !== undefined && m.type !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.type ?? 0)); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }
@@ -91,10 +91,10 @@ export function decodeUpdateMetadataPartitionState(r: Reader, v: number): Update
   m.controllerEpoch = r.int32();
   m.leader = r.int32();
   m.leaderEpoch = r.int32();
-  m.isr = (r.array(flex, (r) => r.int32()) ?? []);
+  m.isr = r.array(flex, (r) => r.int32());
   m.zkVersion = r.int32();
-  m.replicas = (r.array(flex, (r) => r.int32()) ?? []);
-  if (v >= 4) m.offlineReplicas = (r.array(flex, (r) => r.int32()) ?? []);
+  m.replicas = r.array(flex, (r) => r.int32());
+  if (v >= 4) m.offlineReplicas = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -130,7 +130,7 @@ export function decodeUpdateMetadataTopicState(r: Reader, v: number): UpdateMeta
   const m = defaultUpdateMetadataTopicState();
   m.topicName = r.str(flex);
   if (v >= 7) m.topicId = r.uuid();
-  m.partitionStates = (r.array(flex, (r) => decodeUpdateMetadataPartitionState(r, v)) ?? []);
+  m.partitionStates = r.array(flex, (r) => decodeUpdateMetadataPartitionState(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -163,7 +163,7 @@ export function decodeUpdateMetadataBroker(r: Reader, v: number): UpdateMetadata
   m.id = r.int32();
   if (v <= 0) m.v0Host = r.str(flex);
   if (v <= 0) m.v0Port = r.int32();
-  if (v >= 1) m.endpoints = (r.array(flex, (r) => decodeUpdateMetadataEndpoint(r, v)) ?? []);
+  if (v >= 1) m.endpoints = r.array(flex, (r) => decodeUpdateMetadataEndpoint(r, v));
   if (v >= 2) m.rack = r.nstr(flex);
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -175,7 +175,7 @@ export function encodeUpdateMetadataBroker(w: Writer, v: number, m: Input<Update
   if (v <= 0) { w.str((m.v0Host ?? ""), flex); }
   if (v <= 0) { w.int32((m.v0Port ?? 0)); }
   if (v >= 1) { w.array((m.endpoints ?? []), flex, (w, e) => { encodeUpdateMetadataEndpoint(w, v, e); }); }
-  if (v >= 2) { w.nstr((m.rack ?? ""), flex); }
+  if (v >= 2) { w.nstr((m.rack === undefined ? "" : m.rack), flex); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

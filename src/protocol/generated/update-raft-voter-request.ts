@@ -28,7 +28,7 @@ export function decodeUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVo
   m.currentLeaderEpoch = r.int32();
   m.voterId = r.int32();
   m.voterDirectoryId = r.uuid();
-  m.listeners = (r.array(flex, (r) => decodeListener(r, v)) ?? []);
+  m.listeners = r.array(flex, (r) => decodeListener(r, v));
   m.kRaftVersionFeature = decodeKRaftVersionFeature(r, v);
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -36,7 +36,7 @@ export function decodeUpdateRaftVoterRequest(r: Reader, v: number): UpdateRaftVo
 
 export function encodeUpdateRaftVoterRequest(w: Writer, v: number, m: Input<UpdateRaftVoterRequest>): void {
   const flex = true;
-  w.nstr((m.clusterId ?? ""), flex);
+  w.nstr((m.clusterId === undefined ? "" : m.clusterId), flex);
   w.int32((m.currentLeaderEpoch ?? 0));
   w.int32((m.voterId ?? 0));
   w.uuid((m.voterDirectoryId ?? ZERO_UUID));

@@ -23,14 +23,14 @@ export function decodeVoteRequest(r: Reader, v: number): VoteRequest {
   const m = defaultVoteRequest();
   m.clusterId = r.nstr(flex);
   if (v >= 1) m.voterId = r.int32();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeVoteRequest(w: Writer, v: number, m: Input<VoteRequest>): void {
   const flex = true;
-  w.nstr((m.clusterId ?? null), flex);
+  w.nstr((m.clusterId === undefined ? null : m.clusterId), flex);
   if (v >= 1) { w.int32((m.voterId ?? -1)); }
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicData(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -51,7 +51,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = true;
   const m = defaultTopicData();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

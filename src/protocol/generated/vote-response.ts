@@ -22,13 +22,13 @@ export function decodeVoteResponse(r: Reader, v: number): VoteResponse {
   const flex = true;
   const m = defaultVoteResponse();
   m.errorCode = r.int16();
-  m.topics = (r.array(flex, (r) => decodeTopicData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicData(r, v));
   if (flex) {
     m._unknownTags = readTaggedFields(r, (tag, r) => {
       switch (tag) {
         case 0:
           if (!(v >= 1)) return false;
-          m.nodeEndpoints = (r.array(true, (r) => decodeNodeEndpoint(r, v)) ?? []);
+          m.nodeEndpoints = r.array(true, (r) => decodeNodeEndpoint(r, v));
           return true;
         default:
           return false;
@@ -44,7 +44,7 @@ export function encodeVoteResponse(w: Writer, v: number, m: Input<VoteResponse>)
   w.array((m.topics ?? []), flex, (w, e) => { encodeTopicData(w, v, e); });
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 1) && m.nodeEndpoints !== undefined && m.nodeEndpoints !== null && m.nodeEndpoints.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.nodeEndpoints ?? []), true, (w, e) => { encodeNodeEndpoint(w, v, e); }); })(t); tags.push([0, t.toBuffer()]); }
+    if ((v >= 1) && m.nodeEndpoints !== undefined && (m.nodeEndpoints === null || m.nodeEndpoints.length > 0)) { const t = new Writer(64); ((w: Writer) => { w.array((m.nodeEndpoints ?? []), true, (w, e) => { encodeNodeEndpoint(w, v, e); }); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }
@@ -64,7 +64,7 @@ export function decodeTopicData(r: Reader, v: number): TopicData {
   const flex = true;
   const m = defaultTopicData();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeVotersRecord(r: Reader, v: number): VotersRecord {
   const flex = true;
   const m = defaultVotersRecord();
   m.version = r.int16();
-  m.voters = (r.array(flex, (r) => decodeVoter(r, v)) ?? []);
+  m.voters = r.array(flex, (r) => decodeVoter(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -51,7 +51,7 @@ export function decodeVoter(r: Reader, v: number): Voter {
   const m = defaultVoter();
   m.voterId = r.int32();
   m.voterDirectoryId = r.uuid();
-  m.endpoints = (r.array(flex, (r) => decodeEndpoint(r, v)) ?? []);
+  m.endpoints = r.array(flex, (r) => decodeEndpoint(r, v));
   m.kRaftVersionFeature = decodeKRaftVersionFeature(r, v);
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;

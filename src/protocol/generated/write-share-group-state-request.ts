@@ -21,7 +21,7 @@ export function decodeWriteShareGroupStateRequest(r: Reader, v: number): WriteSh
   const flex = true;
   const m = defaultWriteShareGroupStateRequest();
   m.groupId = r.str(flex);
-  m.topics = (r.array(flex, (r) => decodeWriteStateData(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeWriteStateData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -48,7 +48,7 @@ export function decodeWriteStateData(r: Reader, v: number): WriteStateData {
   const flex = true;
   const m = defaultWriteStateData();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionData(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionData(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -81,7 +81,7 @@ export function decodePartitionData(r: Reader, v: number): PartitionData {
   m.stateEpoch = r.int32();
   m.leaderEpoch = r.int32();
   m.startOffset = r.int64();
-  m.stateBatches = (r.array(flex, (r) => decodeStateBatch(r, v)) ?? []);
+  m.stateBatches = r.array(flex, (r) => decodeStateBatch(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -19,7 +19,7 @@ export function defaultWriteShareGroupStateResponse(): WriteShareGroupStateRespo
 export function decodeWriteShareGroupStateResponse(r: Reader, v: number): WriteShareGroupStateResponse {
   const flex = true;
   const m = defaultWriteShareGroupStateResponse();
-  m.results = (r.array(flex, (r) => decodeWriteStateResult(r, v)) ?? []);
+  m.results = r.array(flex, (r) => decodeWriteStateResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeWriteStateResult(r: Reader, v: number): WriteStateResult {
   const flex = true;
   const m = defaultWriteStateResult();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => decodePartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodePartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -83,7 +83,7 @@ export function encodePartitionResult(w: Writer, v: number, m: Input<PartitionRe
   const flex = true;
   w.int32((m.partition ?? 0));
   w.int16((m.errorCode ?? 0));
-  w.nstr((m.errorMessage ?? null), flex);
+  w.nstr((m.errorMessage === undefined ? null : m.errorMessage), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -19,7 +19,7 @@ export function defaultWriteTxnMarkersRequest(): WriteTxnMarkersRequest {
 export function decodeWriteTxnMarkersRequest(r: Reader, v: number): WriteTxnMarkersRequest {
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersRequest();
-  m.markers = (r.array(flex, (r) => decodeWritableTxnMarker(r, v)) ?? []);
+  m.markers = r.array(flex, (r) => decodeWritableTxnMarker(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -50,7 +50,7 @@ export function decodeWritableTxnMarker(r: Reader, v: number): WritableTxnMarker
   m.producerId = r.int64();
   m.producerEpoch = r.int16();
   m.transactionResult = r.bool();
-  m.topics = (r.array(flex, (r) => decodeWritableTxnMarkerTopic(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeWritableTxnMarkerTopic(r, v));
   m.coordinatorEpoch = r.int32();
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
@@ -81,7 +81,7 @@ export function decodeWritableTxnMarkerTopic(r: Reader, v: number): WritableTxnM
   const flex = v >= 1;
   const m = defaultWritableTxnMarkerTopic();
   m.name = r.str(flex);
-  m.partitionIndexes = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIndexes = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

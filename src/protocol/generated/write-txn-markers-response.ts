@@ -19,7 +19,7 @@ export function defaultWriteTxnMarkersResponse(): WriteTxnMarkersResponse {
 export function decodeWriteTxnMarkersResponse(r: Reader, v: number): WriteTxnMarkersResponse {
   const flex = v >= 1;
   const m = defaultWriteTxnMarkersResponse();
-  m.markers = (r.array(flex, (r) => decodeWritableTxnMarkerResult(r, v)) ?? []);
+  m.markers = r.array(flex, (r) => decodeWritableTxnMarkerResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeWritableTxnMarkerResult(r: Reader, v: number): WritableTxn
   const flex = v >= 1;
   const m = defaultWritableTxnMarkerResult();
   m.producerId = r.int64();
-  m.topics = (r.array(flex, (r) => decodeWritableTxnMarkerTopicResult(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeWritableTxnMarkerTopicResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -72,7 +72,7 @@ export function decodeWritableTxnMarkerTopicResult(r: Reader, v: number): Writab
   const flex = v >= 1;
   const m = defaultWritableTxnMarkerTopicResult();
   m.name = r.str(flex);
-  m.partitions = (r.array(flex, (r) => decodeWritableTxnMarkerPartitionResult(r, v)) ?? []);
+  m.partitions = r.array(flex, (r) => decodeWritableTxnMarkerPartitionResult(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

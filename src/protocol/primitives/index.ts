@@ -2,7 +2,7 @@ export { Reader } from './reader.js';
 export { Writer } from './writer.js';
 export { ZERO_UUID, uuidFromBytes, uuidToBytes } from './uuid.js';
 import type { TaggedField } from './tagged.js';
-export { readTaggedFields, writeTaggedFields, type TaggedField } from './tagged.js';
+export { isDefaultEncoding, readTaggedFields, writeTaggedFields, type TaggedField } from './tagged.js';
 
 /**
  * What an encoder accepts: any field may be left out and takes its schema

@@ -187,8 +187,14 @@ export class Reader {
   nbyts(flex: boolean): Buffer | null {
     return flex ? this.compactNullableBytes() : this.nullableBytes();
   }
+  /** Reads an array of a non-nullable field; a null array is malformed. */
+  array<T>(flex: boolean, item: (r: Reader) => T): T[] {
+    const a = this.nullableArray(flex, item);
+    if (a === null) throw new DecodeError('null array in a non-nullable field');
+    return a;
+  }
   /** Reads an array; a null array reads as null. */
-  array<T>(flex: boolean, item: (r: Reader) => T): T[] | null {
+  nullableArray<T>(flex: boolean, item: (r: Reader) => T): T[] | null {
     const n = this.arrayLength(flex);
     if (n < 0) return null;
     const out = new Array<T>(n);

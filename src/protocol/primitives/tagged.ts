@@ -4,7 +4,7 @@
  */
 import { DecodeError } from '../errors.js';
 import type { Reader } from './reader.js';
-import type { Writer } from './writer.js';
+import { Writer } from './writer.js';
 
 /** A tagged field kept as raw bytes (unknown tags are preserved for round trips). */
 export type TaggedField = [tag: number, data: Buffer];
@@ -48,4 +48,29 @@ export function writeTaggedFields(w: Writer, fields: TaggedField[] | undefined):
     w.uvarint(data.length);
     w.raw(data);
   }
+}
+
+const defaultEncodings = new WeakMap<object, Map<number, Buffer>>();
+
+/**
+ * Whether `bytes` is the encoding of the struct's default value at version v.
+ * A tagged struct field is only sent when it differs from its default (as in
+ * Kafka), so a decoded message re-encodes to the same bytes. The default
+ * encoding is computed once per struct and version.
+ */
+export function isDefaultEncoding<T>(
+  bytes: Buffer,
+  v: number,
+  encode: (w: Writer, v: number, m: T) => void,
+  makeDefault: () => T,
+): boolean {
+  let byVersion = defaultEncodings.get(encode);
+  if (!byVersion) defaultEncodings.set(encode, (byVersion = new Map()));
+  let d = byVersion.get(v);
+  if (!d) {
+    const w = new Writer(32);
+    encode(w, v, makeDefault());
+    byVersion.set(v, (d = w.toBuffer()));
+  }
+  return bytes.equals(d);
 }

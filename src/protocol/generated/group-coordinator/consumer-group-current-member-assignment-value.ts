@@ -26,8 +26,8 @@ export function decodeConsumerGroupCurrentMemberAssignmentValue(r: Reader, v: nu
   m.memberEpoch = r.int32();
   m.previousMemberEpoch = r.int32();
   m.state = r.int8();
-  m.assignedPartitions = (r.array(flex, (r) => decodeTopicPartitions(r, v)) ?? []);
-  m.partitionsPendingRevocation = (r.array(flex, (r) => decodeTopicPartitions(r, v)) ?? []);
+  m.assignedPartitions = r.array(flex, (r) => decodeTopicPartitions(r, v));
+  m.partitionsPendingRevocation = r.array(flex, (r) => decodeTopicPartitions(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -57,7 +57,7 @@ export function decodeTopicPartitions(r: Reader, v: number): TopicPartitions {
   const flex = true;
   const m = defaultTopicPartitions();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -31,7 +31,7 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, v: number): Co
   m.rackId = r.nstr(flex);
   m.clientId = r.str(flex);
   m.clientHost = r.str(flex);
-  m.subscribedTopicNames = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.subscribedTopicNames = r.array(flex, (r) => r.str(flex));
   m.subscribedTopicRegex = r.nstr(flex);
   m.rebalanceTimeoutMs = r.int32();
   m.serverAssignor = r.nstr(flex);
@@ -52,17 +52,17 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, v: number): Co
 
 export function encodeConsumerGroupMemberMetadataValue(w: Writer, v: number, m: Input<ConsumerGroupMemberMetadataValue>): void {
   const flex = true;
-  w.nstr((m.instanceId ?? ""), flex);
-  w.nstr((m.rackId ?? ""), flex);
+  w.nstr((m.instanceId === undefined ? "" : m.instanceId), flex);
+  w.nstr((m.rackId === undefined ? "" : m.rackId), flex);
   w.str((m.clientId ?? ""), flex);
   w.str((m.clientHost ?? ""), flex);
   w.array((m.subscribedTopicNames ?? []), flex, (w, e) => { w.str(e, flex); });
-  w.nstr((m.subscribedTopicRegex ?? ""), flex);
+  w.nstr((m.subscribedTopicRegex === undefined ? "" : m.subscribedTopicRegex), flex);
   w.int32((m.rebalanceTimeoutMs ?? -1));
-  w.nstr((m.serverAssignor ?? ""), flex);
+  w.nstr((m.serverAssignor === undefined ? "" : m.serverAssignor), flex);
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.classicMemberMetadata !== undefined && m.classicMemberMetadata !== null) { const t = new Writer(64); ((w: Writer) => { { const s = (m.classicMemberMetadata ?? null); if (s === null) w.int8(-1); else { w.int8(1); encodeClassicMemberMetadata(w, v, s); } }; })(t); tags.push([0, t.toBuffer()]); }
+    if ((true) && m.classicMemberMetadata !== undefined && m.classicMemberMetadata !== null) { const t = new Writer(64); ((w: Writer) => { { const s = (m.classicMemberMetadata === undefined ? null : m.classicMemberMetadata); if (s === null) w.int8(-1); else { w.int8(1); encodeClassicMemberMetadata(w, v, s); } }; })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }
@@ -82,7 +82,7 @@ export function decodeClassicMemberMetadata(r: Reader, v: number): ClassicMember
   const flex = true;
   const m = defaultClassicMemberMetadata();
   m.sessionTimeoutMs = r.int32();
-  m.supportedProtocols = (r.array(flex, (r) => decodeClassicProtocol(r, v)) ?? []);
+  m.supportedProtocols = r.array(flex, (r) => decodeClassicProtocol(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

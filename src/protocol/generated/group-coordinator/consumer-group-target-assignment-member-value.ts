@@ -19,7 +19,7 @@ export function defaultConsumerGroupTargetAssignmentMemberValue(): ConsumerGroup
 export function decodeConsumerGroupTargetAssignmentMemberValue(r: Reader, v: number): ConsumerGroupTargetAssignmentMemberValue {
   const flex = true;
   const m = defaultConsumerGroupTargetAssignmentMemberValue();
-  m.topicPartitions = (r.array(flex, (r) => decodeTopicPartition(r, v)) ?? []);
+  m.topicPartitions = r.array(flex, (r) => decodeTopicPartition(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -45,7 +45,7 @@ export function decodeTopicPartition(r: Reader, v: number): TopicPartition {
   const flex = true;
   const m = defaultTopicPartition();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -29,7 +29,7 @@ export function decodeGroupMetadataValue(r: Reader, v: number): GroupMetadataVal
   m.protocol = r.nstr(flex);
   m.leader = r.nstr(flex);
   if (v >= 2) m.currentStateTimestamp = r.int64();
-  m.members = (r.array(flex, (r) => decodeMemberMetadata(r, v)) ?? []);
+  m.members = r.array(flex, (r) => decodeMemberMetadata(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -38,8 +38,8 @@ export function encodeGroupMetadataValue(w: Writer, v: number, m: Input<GroupMet
   const flex = v >= 4;
   w.str((m.protocolType ?? ""), flex);
   w.int32((m.generation ?? 0));
-  w.nstr((m.protocol ?? ""), flex);
-  w.nstr((m.leader ?? ""), flex);
+  w.nstr((m.protocol === undefined ? "" : m.protocol), flex);
+  w.nstr((m.leader === undefined ? "" : m.leader), flex);
   if (v >= 2) { w.int64((m.currentStateTimestamp ?? -1n)); }
   w.array((m.members ?? []), flex, (w, e) => { encodeMemberMetadata(w, v, e); });
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
@@ -80,7 +80,7 @@ export function decodeMemberMetadata(r: Reader, v: number): MemberMetadata {
 export function encodeMemberMetadata(w: Writer, v: number, m: Input<MemberMetadata>): void {
   const flex = v >= 4;
   w.str((m.memberId ?? ""), flex);
-  if (v >= 3) { w.nstr((m.groupInstanceId ?? null), flex); }
+  if (v >= 3) { w.nstr((m.groupInstanceId === undefined ? null : m.groupInstanceId), flex); }
   w.str((m.clientId ?? ""), flex);
   w.str((m.clientHost ?? ""), flex);
   if (v >= 1) { w.int32((m.rebalanceTimeout ?? -1)); }

@@ -25,7 +25,7 @@ export function decodeShareGroupCurrentMemberAssignmentValue(r: Reader, v: numbe
   m.memberEpoch = r.int32();
   m.previousMemberEpoch = r.int32();
   m.state = r.int8();
-  m.assignedPartitions = (r.array(flex, (r) => decodeTopicPartitions(r, v)) ?? []);
+  m.assignedPartitions = r.array(flex, (r) => decodeTopicPartitions(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -54,7 +54,7 @@ export function decodeTopicPartitions(r: Reader, v: number): TopicPartitions {
   const flex = true;
   const m = defaultTopicPartitions();
   m.topicId = r.uuid();
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

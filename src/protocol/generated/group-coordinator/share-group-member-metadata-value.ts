@@ -25,14 +25,14 @@ export function decodeShareGroupMemberMetadataValue(r: Reader, v: number): Share
   m.rackId = r.nstr(flex);
   m.clientId = r.str(flex);
   m.clientHost = r.str(flex);
-  m.subscribedTopicNames = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.subscribedTopicNames = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
 
 export function encodeShareGroupMemberMetadataValue(w: Writer, v: number, m: Input<ShareGroupMemberMetadataValue>): void {
   const flex = true;
-  w.nstr((m.rackId ?? ""), flex);
+  w.nstr((m.rackId === undefined ? "" : m.rackId), flex);
   w.str((m.clientId ?? ""), flex);
   w.str((m.clientHost ?? ""), flex);
   w.array((m.subscribedTopicNames ?? []), flex, (w, e) => { w.str(e, flex); });

@@ -19,7 +19,7 @@ export function defaultShareGroupPartitionMetadataValue(): ShareGroupPartitionMe
 export function decodeShareGroupPartitionMetadataValue(r: Reader, v: number): ShareGroupPartitionMetadataValue {
   const flex = true;
   const m = defaultShareGroupPartitionMetadataValue();
-  m.topics = (r.array(flex, (r) => decodeTopicMetadata(r, v)) ?? []);
+  m.topics = r.array(flex, (r) => decodeTopicMetadata(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -49,7 +49,7 @@ export function decodeTopicMetadata(r: Reader, v: number): TopicMetadata {
   m.topicId = r.uuid();
   m.topicName = r.str(flex);
   m.numPartitions = r.int32();
-  m.partitionMetadata = (r.array(flex, (r) => decodePartitionMetadata(r, v)) ?? []);
+  m.partitionMetadata = r.array(flex, (r) => decodePartitionMetadata(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -78,7 +78,7 @@ export function decodePartitionMetadata(r: Reader, v: number): PartitionMetadata
   const flex = true;
   const m = defaultPartitionMetadata();
   m.partition = r.int32();
-  m.racks = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.racks = r.array(flex, (r) => r.str(flex));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

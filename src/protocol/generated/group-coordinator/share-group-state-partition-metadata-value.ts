@@ -20,8 +20,8 @@ export function defaultShareGroupStatePartitionMetadataValue(): ShareGroupStateP
 export function decodeShareGroupStatePartitionMetadataValue(r: Reader, v: number): ShareGroupStatePartitionMetadataValue {
   const flex = true;
   const m = defaultShareGroupStatePartitionMetadataValue();
-  m.initializedTopics = (r.array(flex, (r) => decodeTopicPartitionsInfo(r, v)) ?? []);
-  m.deletingTopics = (r.array(flex, (r) => decodeTopicInfo(r, v)) ?? []);
+  m.initializedTopics = r.array(flex, (r) => decodeTopicPartitionsInfo(r, v));
+  m.deletingTopics = r.array(flex, (r) => decodeTopicInfo(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -50,7 +50,7 @@ export function decodeTopicPartitionsInfo(r: Reader, v: number): TopicPartitions
   const m = defaultTopicPartitionsInfo();
   m.topicId = r.uuid();
   m.topicName = r.str(flex);
-  m.partitions = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitions = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

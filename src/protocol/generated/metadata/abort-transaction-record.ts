@@ -38,7 +38,7 @@ export function encodeAbortTransactionRecord(w: Writer, v: number, m: Input<Abor
   const flex = true;
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.reason !== undefined && m.reason !== null) { const t = new Writer(64); ((w: Writer) => { w.nstr((m.reason ?? null), true); })(t); tags.push([0, t.toBuffer()]); }
+    if ((true) && m.reason !== undefined && m.reason !== null) { const t = new Writer(64); ((w: Writer) => { w.nstr((m.reason === undefined ? null : m.reason), true); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }

@@ -38,7 +38,7 @@ export function encodeBeginTransactionRecord(w: Writer, v: number, m: Input<Begi
   const flex = true;
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.name !== undefined && m.name !== null) { const t = new Writer(64); ((w: Writer) => { w.nstr((m.name ?? null), true); })(t); tags.push([0, t.toBuffer()]); }
+    if ((true) && m.name !== undefined && m.name !== null) { const t = new Writer(64); ((w: Writer) => { w.nstr((m.name === undefined ? null : m.name), true); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }

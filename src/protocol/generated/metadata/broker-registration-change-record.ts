@@ -38,7 +38,7 @@ export function decodeBrokerRegistrationChangeRecord(r: Reader, v: number): Brok
           return true;
         case 2:
           if (!(v >= 2)) return false;
-          m.logDirs = (r.array(true, (r) => r.uuid()) ?? []);
+          m.logDirs = r.array(true, (r) => r.uuid());
           return true;
         default:
           return false;
@@ -54,9 +54,9 @@ export function encodeBrokerRegistrationChangeRecord(w: Writer, v: number, m: In
   w.int64((m.brokerEpoch ?? 0n));
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.fenced !== undefined && m.fenced !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.fenced ?? 0)); })(t); tags.push([0, t.toBuffer()]); }
-    if ((v >= 1) && m.inControlledShutdown !== undefined && m.inControlledShutdown !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.inControlledShutdown ?? 0)); })(t); tags.push([1, t.toBuffer()]); }
-    if ((v >= 2) && m.logDirs !== undefined && m.logDirs !== null && m.logDirs.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.logDirs ?? []), true, (w, e) => { w.uuid(e); }); })(t); tags.push([2, t.toBuffer()]); }
+    if ((true) && m.fenced !== undefined && m.fenced !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.fenced ?? 0)); })(t); const b = t.toBuffer(); tags.push([0, b]); }
+    if ((v >= 1) && m.inControlledShutdown !== undefined && m.inControlledShutdown !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.inControlledShutdown ?? 0)); })(t); const b = t.toBuffer(); tags.push([1, b]); }
+    if ((v >= 2) && m.logDirs !== undefined && (m.logDirs === null || m.logDirs.length > 0)) { const t = new Writer(64); ((w: Writer) => { w.array((m.logDirs ?? []), true, (w, e) => { w.uuid(e); }); })(t); const b = t.toBuffer(); tags.push([2, b]); }
     writeTaggedFields(w, tags);
   }
 }

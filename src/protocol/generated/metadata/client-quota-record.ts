@@ -22,7 +22,7 @@ export function defaultClientQuotaRecord(): ClientQuotaRecord {
 export function decodeClientQuotaRecord(r: Reader, v: number): ClientQuotaRecord {
   const flex = true;
   const m = defaultClientQuotaRecord();
-  m.entity = (r.array(flex, (r) => decodeEntityData(r, v)) ?? []);
+  m.entity = r.array(flex, (r) => decodeEntityData(r, v));
   m.key = r.str(flex);
   m.value = r.float64();
   m.remove = r.bool();
@@ -62,7 +62,7 @@ export function decodeEntityData(r: Reader, v: number): EntityData {
 export function encodeEntityData(w: Writer, v: number, m: Input<EntityData>): void {
   const flex = true;
   w.str((m.entityType ?? ""), flex);
-  w.nstr((m.entityName ?? ""), flex);
+  w.nstr((m.entityName === undefined ? "" : m.entityName), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -35,7 +35,7 @@ export function encodeConfigRecord(w: Writer, v: number, m: Input<ConfigRecord>)
   w.int8((m.resourceType ?? 0));
   w.str((m.resourceName ?? ""), flex);
   w.str((m.name ?? ""), flex);
-  w.nstr((m.value ?? ""), flex);
+  w.nstr((m.value === undefined ? "" : m.value), flex);
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -27,7 +27,7 @@ export function decodeDelegationTokenRecord(r: Reader, v: number): DelegationTok
   const m = defaultDelegationTokenRecord();
   m.owner = r.str(flex);
   m.requester = r.str(flex);
-  m.renewers = (r.array(flex, (r) => r.str(flex)) ?? []);
+  m.renewers = r.array(flex, (r) => r.str(flex));
   m.issueTimestamp = r.int64();
   m.maxTimestamp = r.int64();
   m.expirationTimestamp = r.int64();

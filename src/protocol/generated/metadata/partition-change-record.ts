@@ -36,7 +36,7 @@ export function decodePartitionChangeRecord(r: Reader, v: number): PartitionChan
       switch (tag) {
         case 0:
           if (!(true)) return false;
-          m.isr = r.array(true, (r) => r.int32());
+          m.isr = r.nullableArray(true, (r) => r.int32());
           return true;
         case 1:
           if (!(true)) return false;
@@ -44,15 +44,15 @@ export function decodePartitionChangeRecord(r: Reader, v: number): PartitionChan
           return true;
         case 2:
           if (!(true)) return false;
-          m.replicas = r.array(true, (r) => r.int32());
+          m.replicas = r.nullableArray(true, (r) => r.int32());
           return true;
         case 3:
           if (!(true)) return false;
-          m.removingReplicas = r.array(true, (r) => r.int32());
+          m.removingReplicas = r.nullableArray(true, (r) => r.int32());
           return true;
         case 4:
           if (!(true)) return false;
-          m.addingReplicas = r.array(true, (r) => r.int32());
+          m.addingReplicas = r.nullableArray(true, (r) => r.int32());
           return true;
         case 5:
           if (!(true)) return false;
@@ -60,15 +60,15 @@ export function decodePartitionChangeRecord(r: Reader, v: number): PartitionChan
           return true;
         case 8:
           if (!(v >= 1)) return false;
-          m.directories = r.array(true, (r) => r.uuid());
+          m.directories = r.nullableArray(true, (r) => r.uuid());
           return true;
         case 6:
           if (!(v >= 2)) return false;
-          m.eligibleLeaderReplicas = r.array(true, (r) => r.int32());
+          m.eligibleLeaderReplicas = r.nullableArray(true, (r) => r.int32());
           return true;
         case 7:
           if (!(v >= 2)) return false;
-          m.lastKnownElr = r.array(true, (r) => r.int32());
+          m.lastKnownElr = r.nullableArray(true, (r) => r.int32());
           return true;
         default:
           return false;
@@ -84,15 +84,15 @@ export function encodePartitionChangeRecord(w: Writer, v: number, m: Input<Parti
   w.uuid((m.topicId ?? ZERO_UUID));
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.isr !== undefined && m.isr !== null && m.isr.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.isr ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([0, t.toBuffer()]); }
-    if ((true) && m.leader !== undefined && m.leader !== -2) { const t = new Writer(64); ((w: Writer) => { w.int32((m.leader ?? -2)); })(t); tags.push([1, t.toBuffer()]); }
-    if ((true) && m.replicas !== undefined && m.replicas !== null && m.replicas.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.replicas ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([2, t.toBuffer()]); }
-    if ((true) && m.removingReplicas !== undefined && m.removingReplicas !== null && m.removingReplicas.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.removingReplicas ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([3, t.toBuffer()]); }
-    if ((true) && m.addingReplicas !== undefined && m.addingReplicas !== null && m.addingReplicas.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.addingReplicas ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([4, t.toBuffer()]); }
-    if ((true) && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== -1) { const t = new Writer(64); ((w: Writer) => { w.int8((m.leaderRecoveryState ?? -1)); })(t); tags.push([5, t.toBuffer()]); }
-    if ((v >= 1) && m.directories !== undefined && m.directories !== null && m.directories.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.directories ?? null), true, (w, e) => { w.uuid(e); }); })(t); tags.push([8, t.toBuffer()]); }
-    if ((v >= 2) && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null && m.eligibleLeaderReplicas.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.eligibleLeaderReplicas ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([6, t.toBuffer()]); }
-    if ((v >= 2) && m.lastKnownElr !== undefined && m.lastKnownElr !== null && m.lastKnownElr.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.lastKnownElr ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([7, t.toBuffer()]); }
+    if ((true) && m.isr !== undefined && m.isr !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.isr === undefined ? null : m.isr), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([0, b]); }
+    if ((true) && m.leader !== undefined && m.leader !== -2) { const t = new Writer(64); ((w: Writer) => { w.int32((m.leader ?? -2)); })(t); const b = t.toBuffer(); tags.push([1, b]); }
+    if ((true) && m.replicas !== undefined && m.replicas !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.replicas === undefined ? null : m.replicas), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([2, b]); }
+    if ((true) && m.removingReplicas !== undefined && m.removingReplicas !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.removingReplicas === undefined ? null : m.removingReplicas), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([3, b]); }
+    if ((true) && m.addingReplicas !== undefined && m.addingReplicas !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.addingReplicas === undefined ? null : m.addingReplicas), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([4, b]); }
+    if ((true) && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== -1) { const t = new Writer(64); ((w: Writer) => { w.int8((m.leaderRecoveryState ?? -1)); })(t); const b = t.toBuffer(); tags.push([5, b]); }
+    if ((v >= 1) && m.directories !== undefined && m.directories !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.directories === undefined ? null : m.directories), true, (w, e) => { w.uuid(e); }); })(t); const b = t.toBuffer(); tags.push([8, b]); }
+    if ((v >= 2) && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([6, b]); }
+    if ((v >= 2) && m.lastKnownElr !== undefined && m.lastKnownElr !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.lastKnownElr === undefined ? null : m.lastKnownElr), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([7, b]); }
     writeTaggedFields(w, tags);
   }
 }

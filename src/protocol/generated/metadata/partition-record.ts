@@ -33,14 +33,14 @@ export function decodePartitionRecord(r: Reader, v: number): PartitionRecord {
   const m = defaultPartitionRecord();
   m.partitionId = r.int32();
   m.topicId = r.uuid();
-  m.replicas = (r.array(flex, (r) => r.int32()) ?? []);
-  m.isr = (r.array(flex, (r) => r.int32()) ?? []);
-  m.removingReplicas = (r.array(flex, (r) => r.int32()) ?? []);
-  m.addingReplicas = (r.array(flex, (r) => r.int32()) ?? []);
+  m.replicas = r.array(flex, (r) => r.int32());
+  m.isr = r.array(flex, (r) => r.int32());
+  m.removingReplicas = r.array(flex, (r) => r.int32());
+  m.addingReplicas = r.array(flex, (r) => r.int32());
   m.leader = r.int32();
   m.leaderEpoch = r.int32();
   m.partitionEpoch = r.int32();
-  if (v >= 1) m.directories = (r.array(flex, (r) => r.uuid()) ?? []);
+  if (v >= 1) m.directories = r.array(flex, (r) => r.uuid());
   if (flex) {
     m._unknownTags = readTaggedFields(r, (tag, r) => {
       switch (tag) {
@@ -50,11 +50,11 @@ export function decodePartitionRecord(r: Reader, v: number): PartitionRecord {
           return true;
         case 1:
           if (!(v >= 2)) return false;
-          m.eligibleLeaderReplicas = r.array(true, (r) => r.int32());
+          m.eligibleLeaderReplicas = r.nullableArray(true, (r) => r.int32());
           return true;
         case 2:
           if (!(v >= 2)) return false;
-          m.lastKnownElr = r.array(true, (r) => r.int32());
+          m.lastKnownElr = r.nullableArray(true, (r) => r.int32());
           return true;
         default:
           return false;
@@ -78,9 +78,9 @@ export function encodePartitionRecord(w: Writer, v: number, m: Input<PartitionRe
   if (v >= 1) { w.array((m.directories ?? []), flex, (w, e) => { w.uuid(e); }); }
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((true) && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.leaderRecoveryState ?? 0)); })(t); tags.push([0, t.toBuffer()]); }
-    if ((v >= 2) && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null && m.eligibleLeaderReplicas.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.eligibleLeaderReplicas ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([1, t.toBuffer()]); }
-    if ((v >= 2) && m.lastKnownElr !== undefined && m.lastKnownElr !== null && m.lastKnownElr.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.lastKnownElr ?? null), true, (w, e) => { w.int32(e); }); })(t); tags.push([2, t.toBuffer()]); }
+    if ((true) && m.leaderRecoveryState !== undefined && m.leaderRecoveryState !== 0) { const t = new Writer(64); ((w: Writer) => { w.int8((m.leaderRecoveryState ?? 0)); })(t); const b = t.toBuffer(); tags.push([0, b]); }
+    if ((v >= 2) && m.eligibleLeaderReplicas !== undefined && m.eligibleLeaderReplicas !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.eligibleLeaderReplicas === undefined ? null : m.eligibleLeaderReplicas), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([1, b]); }
+    if ((v >= 2) && m.lastKnownElr !== undefined && m.lastKnownElr !== null) { const t = new Writer(64); ((w: Writer) => { w.array((m.lastKnownElr === undefined ? null : m.lastKnownElr), true, (w, e) => { w.int32(e); }); })(t); const b = t.toBuffer(); tags.push([2, b]); }
     writeTaggedFields(w, tags);
   }
 }

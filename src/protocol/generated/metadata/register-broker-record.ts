@@ -32,8 +32,8 @@ export function decodeRegisterBrokerRecord(r: Reader, v: number): RegisterBroker
   if (v >= 2) m.isMigratingZkBroker = r.bool();
   m.incarnationId = r.uuid();
   m.brokerEpoch = r.int64();
-  m.endPoints = (r.array(flex, (r) => decodeBrokerEndpoint(r, v)) ?? []);
-  m.features = (r.array(flex, (r) => decodeBrokerFeature(r, v)) ?? []);
+  m.endPoints = r.array(flex, (r) => decodeBrokerEndpoint(r, v));
+  m.features = r.array(flex, (r) => decodeBrokerFeature(r, v));
   m.rack = r.nstr(flex);
   m.fenced = r.bool();
   if (v >= 1) m.inControlledShutdown = r.bool();
@@ -42,7 +42,7 @@ export function decodeRegisterBrokerRecord(r: Reader, v: number): RegisterBroker
       switch (tag) {
         case 0:
           if (!(v >= 3)) return false;
-          m.logDirs = (r.array(true, (r) => r.uuid()) ?? []);
+          m.logDirs = r.array(true, (r) => r.uuid());
           return true;
         default:
           return false;
@@ -61,13 +61,13 @@ export function encodeRegisterBrokerRecord(w: Writer, v: number, m: Input<Regist
   w.int64((m.brokerEpoch ?? 0n));
   w.array((m.endPoints ?? []), flex, (w, e) => { encodeBrokerEndpoint(w, v, e); });
   w.array((m.features ?? []), flex, (w, e) => { encodeBrokerFeature(w, v, e); });
-  w.nstr((m.rack ?? ""), flex);
+  w.nstr((m.rack === undefined ? "" : m.rack), flex);
   w.bool((m.fenced ?? true));
   if (v >= 1) { w.bool((m.inControlledShutdown ?? false)); }
   else if (m.inControlledShutdown !== undefined && m.inControlledShutdown !== false) throw new UnsupportedFieldError('RegisterBrokerRecord: InControlledShutdown is not supported in version ' + v);
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 3) && m.logDirs !== undefined && m.logDirs !== null && m.logDirs.length > 0) { const t = new Writer(64); ((w: Writer) => { w.array((m.logDirs ?? []), true, (w, e) => { w.uuid(e); }); })(t); tags.push([0, t.toBuffer()]); }
+    if ((v >= 3) && m.logDirs !== undefined && (m.logDirs === null || m.logDirs.length > 0)) { const t = new Writer(64); ((w: Writer) => { w.array((m.logDirs ?? []), true, (w, e) => { w.uuid(e); }); })(t); const b = t.toBuffer(); tags.push([0, b]); }
     writeTaggedFields(w, tags);
   }
 }

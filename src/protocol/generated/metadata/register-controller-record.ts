@@ -26,8 +26,8 @@ export function decodeRegisterControllerRecord(r: Reader, v: number): RegisterCo
   m.controllerId = r.int32();
   m.incarnationId = r.uuid();
   m.zkMigrationReady = r.bool();
-  m.endPoints = (r.array(flex, (r) => decodeControllerEndpoint(r, v)) ?? []);
-  m.features = (r.array(flex, (r) => decodeControllerFeature(r, v)) ?? []);
+  m.endPoints = r.array(flex, (r) => decodeControllerEndpoint(r, v));
+  m.features = r.array(flex, (r) => decodeControllerFeature(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

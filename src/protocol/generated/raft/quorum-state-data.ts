@@ -31,7 +31,7 @@ export function decodeQuorumStateData(r: Reader, v: number): QuorumStateData {
   m.votedId = r.int32();
   if (v >= 1) m.votedDirectoryId = r.uuid();
   if (v <= 0) m.appliedOffset = r.int64();
-  if (v <= 0) m.currentVoters = r.array(flex, (r) => decodeVoter(r, v));
+  if (v <= 0) m.currentVoters = r.nullableArray(flex, (r) => decodeVoter(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
@@ -47,7 +47,7 @@ export function encodeQuorumStateData(w: Writer, v: number, m: Input<QuorumState
   else if (m.votedDirectoryId !== undefined && m.votedDirectoryId !== ZERO_UUID) throw new UnsupportedFieldError('QuorumStateData: VotedDirectoryId is not supported in version ' + v);
   if (v <= 0) { w.int64((m.appliedOffset ?? 0n)); }
   else if (m.appliedOffset !== undefined && m.appliedOffset !== 0n) throw new UnsupportedFieldError('QuorumStateData: AppliedOffset is not supported in version ' + v);
-  if (v <= 0) { w.array((m.currentVoters ?? []), flex, (w, e) => { encodeVoter(w, v, e); }); }
+  if (v <= 0) { w.array((m.currentVoters === undefined ? [] : m.currentVoters), flex, (w, e) => { encodeVoter(w, v, e); }); }
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }
 

@@ -27,7 +27,7 @@ export function decodeShareSnapshotValue(r: Reader, v: number): ShareSnapshotVal
   m.stateEpoch = r.int32();
   m.leaderEpoch = r.int32();
   m.startOffset = r.int64();
-  m.stateBatches = (r.array(flex, (r) => decodeStateBatch(r, v)) ?? []);
+  m.stateBatches = r.array(flex, (r) => decodeStateBatch(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -25,7 +25,7 @@ export function decodeShareUpdateValue(r: Reader, v: number): ShareUpdateValue {
   m.snapshotEpoch = r.uint16();
   m.leaderEpoch = r.int32();
   m.startOffset = r.int64();
-  m.stateBatches = (r.array(flex, (r) => decodeStateBatch(r, v)) ?? []);
+  m.stateBatches = r.array(flex, (r) => decodeStateBatch(r, v));
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }

@@ -21,7 +21,7 @@ export function decodeProducerSnapshot(r: Reader, v: number): ProducerSnapshot {
   const flex = false;
   const m = defaultProducerSnapshot();
   m.crc = r.uint32();
-  m.producerEntries = (r.array(flex, (r) => decodeProducerEntry(r, v)) ?? []);
+  m.producerEntries = r.array(flex, (r) => decodeProducerEntry(r, v));
   return m;
 }
 

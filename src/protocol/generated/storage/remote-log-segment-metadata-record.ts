@@ -34,7 +34,7 @@ export function decodeRemoteLogSegmentMetadataRecord(r: Reader, v: number): Remo
   m.brokerId = r.int32();
   m.maxTimestampMs = r.int64();
   m.eventTimestampMs = r.int64();
-  m.segmentLeaderEpochs = (r.array(flex, (r) => decodeSegmentLeaderEpochEntry(r, v)) ?? []);
+  m.segmentLeaderEpochs = r.array(flex, (r) => decodeSegmentLeaderEpochEntry(r, v));
   m.segmentSizeInBytes = r.int32();
   m.customMetadata = r.nbyts(flex);
   m.remoteLogSegmentState = r.int8();
@@ -52,7 +52,7 @@ export function encodeRemoteLogSegmentMetadataRecord(w: Writer, v: number, m: In
   w.int64((m.eventTimestampMs ?? 0n));
   w.array((m.segmentLeaderEpochs ?? []), flex, (w, e) => { encodeSegmentLeaderEpochEntry(w, v, e); });
   w.int32((m.segmentSizeInBytes ?? 0));
-  w.nbyts((m.customMetadata ?? null), flex);
+  w.nbyts((m.customMetadata === undefined ? null : m.customMetadata), flex);
   w.int8((m.remoteLogSegmentState ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

@@ -37,7 +37,7 @@ export function encodeRemoteLogSegmentMetadataUpdateRecord(w: Writer, v: number,
   encodeRemoteLogSegmentIdEntry(w, v, (m.remoteLogSegmentId ?? {}));
   w.int32((m.brokerId ?? 0));
   w.int64((m.eventTimestampMs ?? 0n));
-  w.nbyts((m.customMetadata ?? null), flex);
+  w.nbyts((m.customMetadata === undefined ? null : m.customMetadata), flex);
   w.int8((m.remoteLogSegmentState ?? 0));
   if (flex) writeTaggedFields(w, m._unknownTags?.slice());
 }

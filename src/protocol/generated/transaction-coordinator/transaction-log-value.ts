@@ -32,7 +32,7 @@ export function decodeTransactionLogValue(r: Reader, v: number): TransactionLogV
   m.producerEpoch = r.int16();
   m.transactionTimeoutMs = r.int32();
   m.transactionStatus = r.int8();
-  m.transactionPartitions = r.array(flex, (r) => decodePartitionsSchema(r, v));
+  m.transactionPartitions = r.nullableArray(flex, (r) => decodePartitionsSchema(r, v));
   m.transactionLastUpdateTimestampMs = r.int64();
   m.transactionStartTimestampMs = r.int64();
   if (flex) {
@@ -64,14 +64,14 @@ export function encodeTransactionLogValue(w: Writer, v: number, m: Input<Transac
   w.int16((m.producerEpoch ?? 0));
   w.int32((m.transactionTimeoutMs ?? 0));
   w.int8((m.transactionStatus ?? 0));
-  w.array((m.transactionPartitions ?? []), flex, (w, e) => { encodePartitionsSchema(w, v, e); });
+  w.array((m.transactionPartitions === undefined ? [] : m.transactionPartitions), flex, (w, e) => { encodePartitionsSchema(w, v, e); });
   w.int64((m.transactionLastUpdateTimestampMs ?? 0n));
   w.int64((m.transactionStartTimestampMs ?? 0n));
   if (flex) {
     const tags: TaggedField[] = m._unknownTags ? m._unknownTags.slice() : [];
-    if ((v >= 1) && m.previousProducerId !== undefined && m.previousProducerId !== -1n) { const t = new Writer(64); ((w: Writer) => { w.int64((m.previousProducerId ?? -1n)); })(t); tags.push([0, t.toBuffer()]); }
-    if ((v >= 1) && m.nextProducerId !== undefined && m.nextProducerId !== -1n) { const t = new Writer(64); ((w: Writer) => { w.int64((m.nextProducerId ?? -1n)); })(t); tags.push([1, t.toBuffer()]); }
-    if ((v >= 1) && m.clientTransactionVersion !== undefined && m.clientTransactionVersion !== 0) { const t = new Writer(64); ((w: Writer) => { w.int16((m.clientTransactionVersion ?? 0)); })(t); tags.push([2, t.toBuffer()]); }
+    if ((v >= 1) && m.previousProducerId !== undefined && m.previousProducerId !== -1n) { const t = new Writer(64); ((w: Writer) => { w.int64((m.previousProducerId ?? -1n)); })(t); const b = t.toBuffer(); tags.push([0, b]); }
+    if ((v >= 1) && m.nextProducerId !== undefined && m.nextProducerId !== -1n) { const t = new Writer(64); ((w: Writer) => { w.int64((m.nextProducerId ?? -1n)); })(t); const b = t.toBuffer(); tags.push([1, b]); }
+    if ((v >= 1) && m.clientTransactionVersion !== undefined && m.clientTransactionVersion !== 0) { const t = new Writer(64); ((w: Writer) => { w.int16((m.clientTransactionVersion ?? 0)); })(t); const b = t.toBuffer(); tags.push([2, b]); }
     writeTaggedFields(w, tags);
   }
 }
@@ -91,7 +91,7 @@ export function decodePartitionsSchema(r: Reader, v: number): PartitionsSchema {
   const flex = v >= 1;
   const m = defaultPartitionsSchema();
   m.topic = r.str(flex);
-  m.partitionIds = (r.array(flex, (r) => r.int32()) ?? []);
+  m.partitionIds = r.array(flex, (r) => r.int32());
   if (flex) m._unknownTags = readTaggedFields(r, null);
   return m;
 }
