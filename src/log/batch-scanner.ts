@@ -100,6 +100,12 @@ export class BatchScanner {
     return batch;
   }
 
+  /** File bytes [pos, pos+n) if the current window already holds them (no I/O), else null. */
+  peek(pos: number, n: number): Buffer | null {
+    if (pos < this.#bufStart || pos + n > this.#bufStart + this.#buf.length) return null;
+    return this.#buf.subarray(pos - this.#bufStart, pos - this.#bufStart + n);
+  }
+
   /** Marks the current batch as unacceptable for a reason found by the caller. */
   reject(problem: ScanProblemKind, position: number): void {
     this.#problem = { position, problem };

@@ -247,6 +247,7 @@ export class PartitionLog {
       if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > logEndOffset) {
         throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#dir);
       }
+      if (offset === logEndOffset) return { records: EMPTY, logStartOffset, logEndOffset };
       try {
         const records = await this.#readSegments(offset, maxBytes, minOneBatch, maxOffset);
         return { records, logStartOffset, logEndOffset };

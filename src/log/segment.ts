@@ -361,16 +361,27 @@ export class Segment {
    */
   async read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Promise<Buffer | null> {
     const limit = this.#size;
-    const first = await this.findBatch(offset, limit);
-    if (first === null) return null;
-    if (first.lastOffset >= maxOffset) return EMPTY;
-    let want = Math.min(Math.max(maxBytes, 0), limit - first.position);
-    if (want < first.size) {
-      if (!minOneBatch) return EMPTY;
-      want = first.size;
-    }
-    const data = await this.#handles.use(this.logPath, (fh) => readAt(fh, first.position, want));
-    return data.subarray(0, wholeBatchesEnd(data, maxOffset));
+    // nextOffset is exact for the active segment and an upper bound otherwise.
+    if (offset >= this.#nextOffset) return null;
+    await this.ensureIndexes();
+    const start = Math.min(this.#loaded().offsets.lookup(offset).position, limit);
+    if (start >= limit) return null;
+    // One read usually covers both the header scan from the index entry
+    // (about one index interval) and the data returned.
+    const windowBytes = Math.max(SCAN_WINDOW_BYTES, Math.min(maxBytes, MAX_READ_WINDOW_BYTES) + 2 * this.#settings.indexIntervalBytes);
+    return this.#handles.use(this.logPath, async (fh) => {
+      const scanner = new BatchScanner(fh, start, limit, { windowBytes });
+      const first = await this.#scanWith(scanner, (b) => b.lastOffset >= offset);
+      if (first === null) return null;
+      if (first.lastOffset >= maxOffset) return EMPTY;
+      let want = Math.min(maxBytes, limit - first.position);
+      if (want < first.size) {
+        if (!minOneBatch) return EMPTY;
+        want = first.size;
+      }
+      const data = scanner.peek(first.position, want) ?? (await readAt(fh, first.position, want));
+      return data.subarray(0, wholeBatchesEnd(data, maxOffset));
+    });
   }
 
   /** First batch with lastOffset >= minOffset and maxTimestamp >= ts, or null. */
@@ -389,18 +400,19 @@ export class Segment {
 
   async #scanFor(start: number, limit: number, pred: (b: BatchInfo) => boolean): Promise<BatchInfo | null> {
     if (start >= limit) return null;
-    return this.#handles.use(this.logPath, async (fh) => {
-      const scanner = new BatchScanner(fh, start, limit);
-      for (let b = await scanner.next(); b !== null; b = await scanner.next()) {
-        if (pred(b)) return b;
-      }
-      const problem = scanner.problem;
-      // A short file means a concurrent truncation: treat as the end.
-      if (problem !== null && problem.problem !== 'truncated') {
-        throw new CorruptLogError(this.logPath, problem.position, problem.problem);
-      }
-      return null;
-    });
+    return this.#handles.use(this.logPath, (fh) => this.#scanWith(new BatchScanner(fh, start, limit), pred));
+  }
+
+  /** First batch satisfying pred; a short file (concurrent truncation) counts as the end. */
+  async #scanWith(scanner: BatchScanner, pred: (b: BatchInfo) => boolean): Promise<BatchInfo | null> {
+    for (let b = await scanner.next(); b !== null; b = await scanner.next()) {
+      if (pred(b)) return b;
+    }
+    const problem = scanner.problem;
+    if (problem !== null && problem.problem !== 'truncated') {
+      throw new CorruptLogError(this.logPath, problem.position, problem.problem);
+    }
+    return null;
   }
 
   #loaded(): Indexes {
@@ -568,3 +580,6 @@ export class Segment {
 }
 
 const EMPTY = Buffer.alloc(0);
+const SCAN_WINDOW_BYTES = 16 * 1024;
+/** Cap on the speculative first read of a fetch; larger fetches take a second read. */
+const MAX_READ_WINDOW_BYTES = 1024 * 1024;

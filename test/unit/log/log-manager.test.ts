@@ -80,6 +80,14 @@ describe('LogManager', () => {
     await mgr.close();
   });
 
+  it('skips excluded directories', async () => {
+    await mkdir(join(dirs[0] as string, '__cluster_metadata-0'), { recursive: true });
+    const mgr = new LogManager({ logDirs: dirs.slice(0, 1), defaultConfig: defaultLogConfig, exclude: (n) => n === '__cluster_metadata-0' });
+    await mgr.open();
+    expect(mgr.all()).toEqual([]);
+    await mgr.close();
+  });
+
   it('refuses a partition present in two log dirs', async () => {
     await mkdir(join(dirs[0] as string, 't-0'), { recursive: true });
     await mkdir(join(dirs[1] as string, 't-0'), { recursive: true });
