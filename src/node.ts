@@ -24,6 +24,7 @@ import { ReplicaManager } from './replication/replica-manager.js';
 import { KafkaListener } from './server/listener.js';
 import type { BrokerServices } from './api/index.js';
 import { ErrorCode } from './api/error-codes.js';
+import { PRODUCER_ID_BLOCK_SIZE, ProducerIdManager } from './txn/producer-id-manager.js';
 
 export const METADATA_LOG_NAME = '__cluster_metadata-0';
 const PLAINTEXT = 0;
@@ -40,6 +41,7 @@ export class KrillNode implements BrokerServices {
   clusterId = '';
   controller!: QuorumController;
   replicas!: ReplicaManager;
+  producerIds!: ProducerIdManager;
   private logs!: LogManager;
   private metadataLog!: PartitionLog;
   private readonly listeners: KafkaListener[] = [];
@@ -94,6 +96,7 @@ export class KrillNode implements BrokerServices {
     await this.replicas.applyImage(this.controller.image());
     await this.deleteStrayLogs(this.controller.image());
     this.controller.onImage((img) => this.replicas.applyImage(img));
+    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE));
 
     await this.startListeners();
     await this.controller.registerBroker({

@@ -7,6 +7,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { MetadataImage } from '../controller/metadata-image.js';
 import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
+import type { ProducerIdManager } from '../txn/producer-id-manager.js';
 
 export interface BrokerServices {
   readonly nodeId: number;
@@ -15,6 +16,8 @@ export interface BrokerServices {
   readonly log: Logger;
   readonly controller: QuorumController;
   readonly replicas: ReplicaManager;
+  /** Producer ids for InitProducerId. */
+  readonly producerIds: ProducerIdManager;
   /** The current metadata image. */
   image(): MetadataImage;
   /** Creates missing topics with the broker defaults (auto.create.topics.enable). */

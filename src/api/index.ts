@@ -9,6 +9,7 @@ import './delete-topics.js';
 import './create-partitions.js';
 import './describe-cluster.js';
 import './describe-configs.js';
+import './init-producer-id.js';
 
 export { lookupApi, registeredApis, requestSchema, NO_RESPONSE, CLOSE_CONNECTION } from './registry.js';
 export { supportedApiVersions } from './api-versions.js';

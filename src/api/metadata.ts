@@ -72,7 +72,7 @@ registerApi({
       for (const rt of req.topics!) {
         if (rt.name === null) {
           const t = image.topicsById.get(rt.topicId);
-          topics.push(t ? topicMetadata(t, withOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: rt.topicId, partitions: [] });
+          topics.push(t ? topicMetadata(t, withOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: v >= 12 ? null : '', topicId: rt.topicId, partitions: [] });
           continue;
         }
         const t = image.topic(rt.name);

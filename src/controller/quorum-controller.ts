@@ -134,6 +134,22 @@ export class QuorumController {
     });
   }
 
+  /**
+   * Hands a broker the next block of producer ids. The block is committed as
+   * a ProducerIdsRecord before it is returned, so ids never repeat, even
+   * after a restart.
+   */
+  allocateProducerIds(brokerId: number, blockSize: number): Promise<{ start: bigint; length: number }> {
+    return this.run(async () => {
+      const start = this.current.nextProducerId;
+      const broker = this.current.brokers.get(brokerId);
+      await this.commit([
+        { type: 'ProducerIds', data: { brokerId, brokerEpoch: broker?.epoch ?? -1n, nextProducerId: start + BigInt(blockSize) } },
+      ]);
+      return { start, length: blockSize };
+    });
+  }
+
   createTopics(reqs: CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
     return this.run(async () => {
       const counts = new Map<string, number>();

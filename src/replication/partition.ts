@@ -7,12 +7,15 @@
  */
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionImage } from '../controller/metadata-image.js';
+import type { ProducerStateManager } from '../txn/producer-state.js';
 
 export class Partition {
   private hw: number;
   private readonly waiters = new Set<() => void>();
   leaderEpoch: number;
   leader: number;
+  /** Producer state changed since the last snapshot. */
+  producersDirty = false;
   isr: readonly number[];
   replicas: readonly number[];
 
@@ -22,6 +25,8 @@ export class Partition {
     readonly index: number,
     readonly log: PartitionLog,
     image: PartitionImage,
+    /** Idempotence state: sequences of the producers writing here. */
+    readonly producers: ProducerStateManager,
   ) {
     this.leaderEpoch = image.leaderEpoch;
     this.leader = image.leader;

@@ -18,6 +18,11 @@ import { OffsetOutOfRangeError } from '../log/errors.js';
 import { KafkaError } from '../api/error-codes.js';
 import { Partition } from './partition.js';
 import { validateRecords } from './batch-validator.js';
+import { loadProducerState, saveProducerSnapshot } from '../txn/producer-snapshot.js';
+import { lastSequence } from '../txn/producer-state.js';
+import { batchPositions } from '../protocol/record-batch.js';
+
+const SNAPSHOT_INTERVAL_MS = 60_000;
 
 export interface AppendResult {
   baseOffset: number;
@@ -36,13 +41,17 @@ export interface ReadResult {
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();
   private image: MetadataImage | null = null;
+  private readonly snapshotTimer: NodeJS.Timeout;
 
   constructor(
     private readonly nodeId: number,
     private readonly logs: LogManager,
     private readonly config: BrokerConfig,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.snapshotTimer = setInterval(() => void this.snapshotProducers(), SNAPSHOT_INTERVAL_MS);
+    this.snapshotTimer.unref();
+  }
 
   /** Brings hosted partitions in line with a new metadata image. */
   async applyImage(image: MetadataImage): Promise<void> {
@@ -73,7 +82,8 @@ export class ReplicaManager {
           parts = [];
           this.partitions.set(t.name, parts);
         }
-        parts[pi.partition] = new Partition(t.name, t.id, pi.partition, log, pi);
+        const producers = await loadProducerState(log, this.log);
+        parts[pi.partition] = new Partition(t.name, t.id, pi.partition, log, pi, producers);
       }
     }
   }
@@ -110,6 +120,10 @@ export class ReplicaManager {
     const checked = validateRecords(records, maxBytes);
     const logAppendTime = this.topicConfig(topic, 'message.timestamp.type') === 'LogAppendTime';
     const now = Date.now();
+    if (checked.producerId >= 0n) {
+      const dup = this.checkProducer(p, records);
+      if (dup !== null) return { baseOffset: dup, logAppendTimeMs: -1, logStartOffset: p.log.logStartOffset, records: 0 };
+    }
     const res = await p.log.append(records, logAppendTime ? { logAppendTimeMs: now } : undefined);
     if (acks === -1 && this.config.bool('krill.fsync.before.ack')) await p.log.flush();
     p.advanceHighWatermark();
@@ -119,6 +133,55 @@ export class ReplicaManager {
       logStartOffset: p.log.logStartOffset,
       records: checked.records,
     };
+  }
+
+  /**
+   * Checks idempotent batches against the producer state and records them at
+   * the offsets the log is about to assign (synchronously, before the append,
+   * so a retry arriving meanwhile is recognised). Returns the original base
+   * offset when the record set is a retried duplicate, else null; throws on
+   * a fenced epoch or a sequence gap.
+   */
+  private checkProducer(p: Partition, records: Buffer): number | null {
+    let offset = p.log.logEndOffset;
+    const pending: Array<() => void> = [];
+    for (const [pos] of batchPositions(records)) {
+      const producerId = records.readBigInt64BE(pos + 43);
+      const delta = records.readInt32BE(pos + 23);
+      const first = offset;
+      offset += delta + 1;
+      if (producerId < 0n) continue;
+      const epoch = records.readInt16BE(pos + 51);
+      const firstSeq = records.readInt32BE(pos + 53);
+      const lastSeq = lastSequence(firstSeq, delta);
+      const verdict = p.producers.check(producerId, epoch, firstSeq, lastSeq);
+      if (verdict.kind === 'error') throw new KafkaError(verdict.error, verdict.message);
+      if (verdict.kind === 'duplicate') {
+        if (pending.length === 0) return verdict.batch.firstOffset;
+        throw new KafkaError('OUT_OF_ORDER_SEQUENCE_NUMBER', 'a retried batch follows new batches in one record set');
+      }
+      const transactional = (records.readInt16BE(pos + 21) & 0x10) !== 0;
+      const timestamp = Number(records.readBigInt64BE(pos + 35));
+      pending.push(() => p.producers.record(producerId, epoch, { firstSeq, lastSeq, firstOffset: first, lastOffset: first + delta, timestamp }, transactional));
+    }
+    for (const apply of pending) apply();
+    p.producersDirty = true;
+    return null;
+  }
+
+  /** Writes producer snapshots of partitions whose producer state changed. */
+  async snapshotProducers(all = false): Promise<void> {
+    for (const parts of this.partitions.values()) {
+      for (const p of parts) {
+        if (!p || p.log.isClosed || !(p.producersDirty || (all && p.producers.producers.size > 0))) continue;
+        p.producersDirty = false;
+        try {
+          await saveProducerSnapshot(p.log, p.producers);
+        } catch (err) {
+          this.log.warn({ err, topic: p.topic, partition: p.index }, 'writing a producer snapshot failed');
+        }
+      }
+    }
   }
 
   /**
@@ -171,6 +234,8 @@ export class ReplicaManager {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.snapshotTimer);
+    await this.snapshotProducers(true);
     for (const parts of this.partitions.values()) for (const p of parts) p?.close();
     this.partitions.clear();
   }
