@@ -99,6 +99,19 @@ export class LogFailedError extends LogError {
   }
 }
 
+/** A read hit an I/O error (the log itself is not marked failed). */
+export class LogIoError extends LogError {
+  readonly code = 'KRILL_LOG_IO';
+  readonly kafkaError = 'KAFKA_STORAGE_ERROR';
+
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(`I/O error reading log ${dir}: ${String(cause)}`, { cause });
+  }
+}
+
 export class InvalidLogConfigError extends LogError {
   readonly code = 'KRILL_LOG_INVALID_CONFIG';
   readonly kafkaError = 'INVALID_CONFIG';
@@ -131,6 +144,7 @@ export const LOG_ERROR_CODES = [
   'KRILL_LOG_BATCH_TOO_LARGE',
   'KRILL_LOG_CLOSED',
   'KRILL_LOG_FAILED',
+  'KRILL_LOG_IO',
   'KRILL_LOG_INVALID_CONFIG',
   'KRILL_LOG_INVALID_PARTITION_NAME',
   'KRILL_LOG_DUPLICATE_DIR',

@@ -56,6 +56,27 @@ export async function writeAt(fh: FileHandle, buf: Uint8Array, position: number)
   }
 }
 
+/** Largest number of buffers passed to one writev (POSIX IOV_MAX is at least 1024 on Linux). */
+const MAX_IOVECS = 1024;
+
+/** Writes the buffers back to back starting at position, with as few writev calls as possible. */
+export async function writevAt(fh: FileHandle, bufs: readonly Buffer[], position: number): Promise<void> {
+  if (bufs.length === 1) return writeAt(fh, bufs[0] as Buffer, position);
+  let pending = bufs.filter((b) => b.length > 0);
+  let pos = position;
+  while (pending.length > 0) {
+    const chunk = pending.slice(0, MAX_IOVECS);
+    const { bytesWritten } = await fh.writev(chunk, pos);
+    pos += bytesWritten;
+    // Drop what was written, splitting a partially written buffer.
+    let left = bytesWritten;
+    let i = 0;
+    while (i < pending.length && left >= (pending[i] as Buffer).length) left -= (pending[i++] as Buffer).length;
+    pending = pending.slice(i);
+    if (left > 0 && pending.length > 0) pending[0] = (pending[0] as Buffer).subarray(left);
+  }
+}
+
 /** Reads a whole small file, or null when it does not exist. */
 export async function readSmallFile(path: string): Promise<Buffer | null> {
   let fh: FileHandle;

@@ -27,63 +27,44 @@ import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
 import {
   CorruptLogError,
   LogClosedError,
+  LogError,
   LogFailedError,
+  LogIoError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from './errors.js';
 import { fsyncDir, isErrno } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { HandleCache } from './handle-cache.js';
+import type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
 import type { LogConfig } from './log-config.js';
 import { loadLog, segmentSettings } from './log-loader.js';
-import { MAX_RELATIVE_OFFSET, Segment } from './segment.js';
+import { shouldRoll } from './roll-policy.js';
+import { Segment } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
 import { NO_TIMESTAMP } from './time-index.js';
 
-export interface PartitionLogOptions {
-  /** Wall clock in ms (for time-based rolling and flush bookkeeping). */
-  readonly now?: () => number;
-  /** Read-handle cache, shared by the logs of a LogManager; a private one otherwise. */
-  readonly handles?: HandleCache;
-}
-
-export interface AppendOptions {
-  /** Stamp every batch with this LogAppendTime (message.timestamp.type=LogAppendTime). */
-  readonly logAppendTimeMs?: number;
-}
-
-export interface AppendResult {
-  readonly baseOffset: number;
-  readonly lastOffset: number;
-  /** Largest batch max timestamp of the append (-1 if none). */
-  readonly maxTimestamp: number;
-  /** Last offset of the first batch carrying maxTimestamp (batch granularity; -1 if none). */
-  readonly offsetOfMaxTimestamp: number;
-  /** Log start offset when the append completed (for the produce response). */
-  readonly logStartOffset: number;
-}
-
-export interface ReadOptions {
-  /** Return the first batch whole even when it exceeds maxBytes (default true). */
-  readonly minOneBatch?: boolean;
-  /** Exclusive upper bound: only batches whose last offset is below it (e.g. the high watermark). */
-  readonly maxOffset?: number;
-}
-
-export interface ReadResult {
-  /** Whole batches; the first one holds the requested offset (its base may be lower). Empty at the end. */
-  readonly records: Buffer;
-  readonly logStartOffset: number;
-  readonly logEndOffset: number;
-}
-
-export interface TimestampAndOffset {
-  readonly timestamp: number;
-  readonly offset: number;
-}
+export type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
 
 const EMPTY = Buffer.alloc(0);
 const READ_RETRIES = 3;
+/** Bounds of one write group (appends coalesced into one vectored write). */
+const MAX_GROUP_APPENDS = 512;
+const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+
+/** An accepted append waiting for its write. */
+interface PendingAppend {
+  readonly buf: Buffer;
+  readonly plan: AppendPlan;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Appends queued back to back; they share one queue slot and one write per segment. */
+interface AppendGroup {
+  readonly appends: PendingAppend[];
+  bytes: number;
+}
 
 export class PartitionLog {
   readonly #dir: string;
@@ -106,6 +87,8 @@ export class PartitionLog {
   #closed = false;
   #closing: Promise<void> | null = null;
   #failed: unknown = null;
+  /** The group still accepting appends (it has not started writing), if any. */
+  #openGroup: AppendGroup | null = null;
 
   private constructor(dir: string, config: LogConfig, logger: Logger, now: () => number, handles: HandleCache, owns: boolean) {
     this.#dir = dir;
@@ -216,18 +199,17 @@ export class PartitionLog {
       return Promise.reject(err);
     }
     this.#nextOffset = plan.lastOffset + 1;
-    return this.#queue
-      .run(() => this.#write(batches, plan))
-      .then(async () => {
-        if (this.unflushedMessages >= this.#config.flushIntervalMessages) await this.flush();
-        return {
-          baseOffset: plan.baseOffset,
-          lastOffset: plan.lastOffset,
-          maxTimestamp: plan.maxTimestamp,
-          offsetOfMaxTimestamp: plan.offsetOfMaxTimestamp,
-          logStartOffset: this.#logStartOffset,
-        };
-      });
+    const written = new Promise<void>((resolve, reject) => this.#enqueueAppend({ buf: batches, plan, resolve, reject }));
+    return written.then(async () => {
+      if (this.unflushedMessages >= this.#config.flushIntervalMessages) await this.flush();
+      return {
+        baseOffset: plan.baseOffset,
+        lastOffset: plan.lastOffset,
+        maxTimestamp: plan.maxTimestamp,
+        offsetOfMaxTimestamp: plan.offsetOfMaxTimestamp,
+        logStartOffset: this.#logStartOffset,
+      };
+    });
   }
 
   /**
@@ -252,8 +234,9 @@ export class PartitionLog {
         const records = await this.#readSegments(offset, maxBytes, minOneBatch, maxOffset);
         return { records, logStartOffset, logEndOffset };
       } catch (err) {
+        if (err instanceof LogError) throw err;
         // A segment deleted under the read (retention, truncation): re-check the range and retry.
-        if (!isErrno(err, 'ENOENT') || attempt >= READ_RETRIES) throw err;
+        if (!isErrno(err, 'ENOENT') || attempt >= READ_RETRIES) throw new LogIoError(this.#dir, err);
       }
     }
   }
@@ -316,6 +299,7 @@ export class PartitionLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.#openGroup = null; // later appends go after this truncation
     if (offset >= this.#nextOffset) return this.#queue.run(() => Promise.resolve());
     const full = offset < this.#logStartOffset;
     this.#nextOffset = offset;
@@ -337,6 +321,7 @@ export class PartitionLog {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.#openGroup = null;
     if (offset <= this.#logStartOffset) return this.#queue.run(() => Promise.resolve());
     this.#logStartOffset = offset;
     return this.#queue.run(() => this.#guard(() => this.#deleteBelow(offset)));
@@ -382,24 +367,74 @@ export class PartitionLog {
     }
   }
 
-  #write(buf: Buffer, plan: AppendPlan): Promise<void> {
-    return this.#guard(async () => {
-      let seg = this.#active;
-      if (this.#shouldRoll(seg, plan)) seg = await this.#roll(plan.baseOffset);
-      await seg.append(buf, plan.batches);
-      this.#writtenOffset = plan.lastOffset + 1;
-    });
+  /** Adds an accepted append to the open write group, or opens a new group on the queue. */
+  #enqueueAppend(append: PendingAppend): void {
+    let group = this.#openGroup;
+    if (group === null || group.appends.length >= MAX_GROUP_APPENDS || group.bytes + append.plan.bytes > MAX_GROUP_BYTES) {
+      const fresh: AppendGroup = { appends: [], bytes: 0 };
+      this.#openGroup = fresh;
+      group = fresh;
+      void this.#queue.run(() => {
+        if (this.#openGroup === fresh) this.#openGroup = null;
+        return this.#writeGroup(fresh.appends);
+      });
+    }
+    group.appends.push(append);
+    group.bytes += append.plan.bytes;
   }
 
-  /** Kafka's roll rules: size, segment.ms (by record timestamps), full index, relative offset overflow. */
-  #shouldRoll(seg: Segment, plan: AppendPlan): boolean {
-    if (plan.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET) return true;
-    if (seg.size === 0) return false;
-    const c = this.#config;
-    if (seg.size + plan.bytes > c.segmentBytes || seg.indexFull) return true;
-    const base = seg.rollBaseTimestamp;
-    const waitedMs = base !== null && base >= 0 ? plan.maxTimestamp - base : this.#now() - seg.createdMs;
-    return waitedMs > c.segmentMs;
+  /**
+   * Writes a group: consecutive appends that fit the active segment go out
+   * in one vectored write; a roll in between splits the group. Each append
+   * settles once its own bytes are written.
+   */
+  async #writeGroup(appends: readonly PendingAppend[]): Promise<void> {
+    let settled = 0;
+    try {
+      await this.#guard(async () => {
+        let seg = this.#active;
+        let run: PendingAppend[] = [];
+        let runBytes = 0;
+        const writeRun = async (): Promise<void> => {
+          if (run.length === 0) return;
+          await seg.append(run.map((a) => ({ buf: a.buf, batches: a.plan.batches })));
+          this.#writtenOffset = (run[run.length - 1] as PendingAppend).plan.lastOffset + 1;
+          for (const a of run) a.resolve();
+          settled += run.length;
+          run = [];
+          runBytes = 0;
+        };
+        for (const a of appends) {
+          if (this.#shouldRoll(seg, a.plan, run, runBytes)) {
+            await writeRun();
+            seg = await this.#roll(a.plan.baseOffset);
+          }
+          run.push(a);
+          runBytes += a.plan.bytes;
+        }
+        await writeRun();
+      });
+    } catch (err) {
+      for (const a of appends.slice(settled)) a.reject(err);
+    }
+  }
+
+  #shouldRoll(seg: Segment, plan: AppendPlan, pending: readonly PendingAppend[], pendingBytes: number): boolean {
+    return shouldRoll(
+      {
+        segmentBaseOffset: seg.baseOffset,
+        segmentBytes: seg.size,
+        pendingBytes,
+        indexFull: seg.indexFull,
+        rollBaseTimestamp: seg.rollBaseTimestamp ?? pending[0]?.plan.batches[0]?.maxTimestamp ?? null,
+        segmentCreatedMs: seg.createdMs,
+        nowMs: this.#now(),
+        appendBytes: plan.bytes,
+        appendLastOffset: plan.lastOffset,
+        appendMaxTimestamp: plan.maxTimestamp,
+      },
+      this.#config,
+    );
   }
 
   /** Seals the active segment and starts a new one at baseOffset. */

@@ -26,10 +26,12 @@ import {
   segmentPath,
   unlinkIfExists,
   writeAt,
+  writevAt,
 } from './file-io.js';
 import type { HandleCache } from './handle-cache.js';
 import { type BatchInfo, EMPTY_CURSOR, type IndexCursor, planIndexEntries } from './index-plan.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js';
+import { MAX_RELATIVE_OFFSET } from './offset-limits.js';
 import { NO_TIMESTAMP, TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js';
 
 export interface SegmentSettings {
@@ -38,7 +40,6 @@ export interface SegmentSettings {
   readonly maxTimeIndexEntries: number;
 }
 
-export const MAX_RELATIVE_OFFSET = 0x7fffffff;
 
 interface Writer {
   readonly log: FileHandle;
@@ -235,19 +236,34 @@ export class Segment {
     });
   }
 
-  /** Appends pre-validated batches (positions in `batches` are relative to buf). */
-  async append(buf: Buffer, batches: readonly BatchInfo[]): Promise<void> {
+  /**
+   * Appends pre-validated batches: the buffers are written back to back with
+   * one positional (vectored) write; each piece's batch positions are
+   * relative to its own buffer.
+   */
+  async append(pieces: ReadonlyArray<{ readonly buf: Buffer; readonly batches: readonly BatchInfo[] }>): Promise<void> {
     const w = this.#writer;
     const ix = this.#indexes;
     if (w === null || ix === null) throw new Error(`segment ${this.logPath} is not writable`);
     const start = this.#size;
-    const placed = batches.map((b) => ({ ...b, position: start + b.position }));
+    const placed: BatchInfo[] = [];
+    let at = start;
+    for (const piece of pieces) {
+      for (const b of piece.batches) placed.push({ ...b, position: at + b.position });
+      at += piece.buf.length;
+    }
     const plan = planIndexEntries(this.#cursor, placed, this.#settings.indexIntervalBytes, {
       offsetEntries: ix.offsets.maxEntries - ix.offsets.entries,
       timeEntries: ix.times.maxEntries - ix.times.entries,
       lastIndexedTimestamp: ix.times.lastTimestamp,
     });
-    const writes: Array<Promise<void>> = [writeAt(w.log, buf, start)];
+    const writes: Array<Promise<void>> = [
+      writevAt(
+        w.log,
+        pieces.map((p) => p.buf),
+        start,
+      ),
+    ];
     if (plan.offsetEntries.length > 0) {
       const bytes = OffsetIndex.encodeEntries(this.baseOffset, plan.offsetEntries);
       writes.push(writeAt(w.index, bytes, ix.offsets.entries * OFFSET_INDEX_ENTRY_BYTES));
@@ -261,7 +277,7 @@ export class Segment {
     for (const e of plan.offsetEntries) ix.offsets.append(e.offset, e.position);
     for (const e of plan.timeEntries) ix.times.maybeAppend(e.timestamp, e.offset);
     this.#cursor = plan.cursor;
-    this.#size = start + buf.length;
+    this.#size = at;
     const last = placed[placed.length - 1];
     if (last !== undefined) this.#nextOffset = last.lastOffset + 1;
     if (this.#rollBaseTimestamp === null && placed[0] !== undefined) this.#rollBaseTimestamp = placed[0].maxTimestamp;

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LogClosedError, OffsetOutOfRangeError, RecordBatchTooLargeError, InvalidBatchError } from '../../../src/log/errors.js';
+import { rm } from 'node:fs/promises';
+import { InvalidBatchError, LogClosedError, LogFailedError, OffsetOutOfRangeError, RecordBatchTooLargeError } from '../../../src/log/errors.js';
 import { type LogConfig, resolveLogConfig } from '../../../src/log/log-config.js';
 import { PartitionLog } from '../../../src/log/partition-log.js';
 import { checkBatch } from '../../../src/protocol/record-batch.js';
@@ -184,6 +185,21 @@ describe('PartitionLog append and read', () => {
     const all = [];
     for (let o = 0; o < 8; o++) all.push(batchesIn((await log.read(o, 101)).records)[0]?.baseOffset);
     expect(all).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('fails the log on an I/O error: appends of the group after it reject, later appends are refused', async () => {
+    const log = await openLog();
+    await fill(log, 9, 1); // 909 bytes: one more 101-byte batch fits, the one after rolls
+    await rm(dir, { recursive: true, force: true }); // the roll cannot create its files
+    // One write group: the first append is written, the roll fails the rest.
+    const results = await Promise.allSettled(Array.from({ length: 3 }, () => log.append(makeBatch())));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(LogFailedError);
+    await expect(log.append(makeBatch())).rejects.toMatchObject({ code: 'KRILL_LOG_FAILED', kafkaError: 'KAFKA_STORAGE_ERROR' });
+    await expect(log.flush()).rejects.toBeInstanceOf(LogFailedError);
+    // Reads of vanished files surface as a typed storage error.
+    await expect(log.read(9, 200)).rejects.toMatchObject({ kafkaError: 'KAFKA_STORAGE_ERROR' });
+    await log.close();
   });
 
   it('refuses use after close', async () => {

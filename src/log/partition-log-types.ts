@@ -1,0 +1,44 @@
+/** Option and result types of PartitionLog (kept apart so partition-log.ts stays small). */
+import type { HandleCache } from './handle-cache.js';
+
+export interface PartitionLogOptions {
+  /** Wall clock in ms (for time-based rolling and flush bookkeeping). */
+  readonly now?: () => number;
+  /** Read-handle cache, shared by the logs of a LogManager; a private one otherwise. */
+  readonly handles?: HandleCache;
+}
+
+export interface AppendOptions {
+  /** Stamp every batch with this LogAppendTime (message.timestamp.type=LogAppendTime). */
+  readonly logAppendTimeMs?: number;
+}
+
+export interface AppendResult {
+  readonly baseOffset: number;
+  readonly lastOffset: number;
+  /** Largest batch max timestamp of the append (-1 if none). */
+  readonly maxTimestamp: number;
+  /** Last offset of the first batch carrying maxTimestamp (batch granularity; -1 if none). */
+  readonly offsetOfMaxTimestamp: number;
+  /** Log start offset when the append completed (for the produce response). */
+  readonly logStartOffset: number;
+}
+
+export interface ReadOptions {
+  /** Return the first batch whole even when it exceeds maxBytes (default true). */
+  readonly minOneBatch?: boolean;
+  /** Exclusive upper bound: only batches whose last offset is below it (e.g. the high watermark). */
+  readonly maxOffset?: number;
+}
+
+export interface ReadResult {
+  /** Whole batches; the first one holds the requested offset (its base may be lower). Empty at the end. */
+  readonly records: Buffer;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+}
+
+export interface TimestampAndOffset {
+  readonly timestamp: number;
+  readonly offset: number;
+}
