@@ -16,11 +16,10 @@
  *   mutation: the owning PartitionLog serializes appends, truncation and
  *   sealing; reads and `sync()` may run alongside them.
  */
-import { type FileHandle, open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { BatchScanner, type ScanProblem, wholeBatchesEnd } from './batch-scanner.js';
 import { CorruptLogError } from './errors.js';
 import {
-  openReadWrite,
   readAt,
   readSmallFile,
   segmentPath,
@@ -29,6 +28,7 @@ import {
   writevAt,
 } from './file-io.js';
 import type { HandleCache } from './handle-cache.js';
+import { type SegmentHandles, SegmentWriter, withTemporaryHandles } from './segment-files.js';
 import { type BatchInfo, EMPTY_CURSOR, type IndexCursor, planIndexEntries } from './index-plan.js';
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js';
 import { MAX_RELATIVE_OFFSET } from './offset-limits.js';
@@ -38,15 +38,6 @@ export interface SegmentSettings {
   readonly indexIntervalBytes: number;
   readonly maxOffsetIndexEntries: number;
   readonly maxTimeIndexEntries: number;
-}
-
-
-interface Writer {
-  readonly log: FileHandle;
-  readonly index: FileHandle;
-  readonly timeIndex: FileHandle;
-  syncs: number;
-  onIdle: Array<() => void>;
 }
 
 interface Indexes {
@@ -77,7 +68,7 @@ export class Segment {
   #cursor: IndexCursor = EMPTY_CURSOR;
   #rollBaseTimestamp: number | null = null;
   #createdMs: number;
-  #writer: Writer | null = null;
+  #writer: SegmentWriter | null = null;
   #deleted = false;
 
   private constructor(
@@ -113,7 +104,7 @@ export class Segment {
       offsets: new OffsetIndex(baseOffset, settings.maxOffsetIndexEntries),
       times: new TimeIndex(baseOffset, settings.maxTimeIndexEntries),
     };
-    await seg.#openWriter(true);
+    seg.#writer = await SegmentWriter.open(seg, true);
     return seg;
   }
 
@@ -210,7 +201,7 @@ export class Segment {
   async activate(nowMs: number): Promise<ScanProblem | null> {
     if (this.#deleted) throw new Error(`segment ${this.logPath} was deleted`);
     await this.ensureIndexes();
-    if (this.#writer === null) await this.#openWriter(false);
+    this.#writer ??= await SegmentWriter.open(this, false);
     this.#createdMs = nowMs;
     return this.#scanTail();
   }
@@ -285,15 +276,7 @@ export class Segment {
 
   /** datasync of the log and both index files; a no-op once sealed (sealing syncs). */
   async sync(): Promise<void> {
-    const w = this.#writer;
-    if (w === null) return;
-    w.syncs++;
-    try {
-      await Promise.all([w.log.datasync(), w.index.datasync(), w.timeIndex.datasync()]);
-    } finally {
-      w.syncs--;
-      if (w.syncs === 0) for (const wake of w.onIdle.splice(0)) wake();
-    }
+    await this.#writer?.sync();
   }
 
   /**
@@ -545,24 +528,10 @@ export class Segment {
     return null;
   }
 
-  async #writeIndexFiles(w: Pick<Writer, 'index' | 'timeIndex'>): Promise<void> {
+  async #writeIndexFiles(w: SegmentHandles): Promise<void> {
     const ix = this.#loaded();
     await Promise.all([w.index.truncate(0), w.timeIndex.truncate(0)]);
     await Promise.all([writeAt(w.index, ix.offsets.encode(), 0), writeAt(w.timeIndex, ix.times.encode(), 0)]);
-  }
-
-  async #openWriter(truncate: boolean): Promise<void> {
-    const log = await openReadWrite(this.logPath, truncate);
-    try {
-      const [index, timeIndex] = await Promise.all([
-        openReadWrite(this.indexPath, truncate),
-        openReadWrite(this.timeIndexPath, truncate),
-      ]);
-      this.#writer = { log, index, timeIndex, syncs: 0, onIdle: [] };
-    } catch (err) {
-      await log.close();
-      throw err;
-    }
   }
 
   async #closeWriter(): Promise<void> {
@@ -570,29 +539,14 @@ export class Segment {
     if (w === null) return;
     // Unset first: a sync() arriving now has nothing left to do (sealing synced).
     this.#writer = null;
-    while (w.syncs > 0) await new Promise<void>((resolve) => w.onIdle.push(resolve));
-    await Promise.all([w.log.close(), w.index.close(), w.timeIndex.close()]);
+    await w.close();
   }
 
   /** Runs fn with write handles: the writer's, or temporary ones. */
-  async #withWriteHandles<T>(fn: (w: Pick<Writer, 'log' | 'index' | 'timeIndex'>) => Promise<T>): Promise<T> {
+  #withWriteHandles<T>(fn: (h: SegmentHandles) => Promise<T>): Promise<T> {
     if (this.#writer !== null) return fn(this.#writer);
-    // Never create the log file here: a segment deleted under a lazy index
-    // load must fail (ENOENT) rather than come back as an empty file.
-    const log = await open(this.logPath, 'r+');
-    const handles: FileHandle[] = [log];
-    try {
-      if (this.#deleted) throw Object.assign(new Error(`segment ${this.logPath} was deleted`), { code: 'ENOENT' });
-      const index = await openReadWrite(this.indexPath);
-      handles.push(index);
-      const timeIndex = await openReadWrite(this.timeIndexPath);
-      handles.push(timeIndex);
-      return await fn({ log, index, timeIndex });
-    } finally {
-      await Promise.all(handles.map((h) => h.close()));
-    }
+    return withTemporaryHandles(this, () => !this.#deleted, fn);
   }
-
 }
 
 const EMPTY = Buffer.alloc(0);
