@@ -218,11 +218,10 @@ export class PartitionLog {
    * (default) even if larger; never a batch reaching maxOffset. Empty at the
    * log end. Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
    */
-  async read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
+  read(offset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     const minOneBatch = opts.minOneBatch ?? true;
     const maxOffset = opts.maxOffset ?? Number.POSITIVE_INFINITY;
-    for (let attempt = 1; ; attempt++) {
-      this.#checkOpen();
+    return this.#retryingRead(async () => {
       const logStartOffset = this.#logStartOffset;
       const logEndOffset = this.#nextOffset;
       if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes ${maxBytes} is not a non-negative integer`);
@@ -230,15 +229,9 @@ export class PartitionLog {
         throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#dir);
       }
       if (offset === logEndOffset) return { records: EMPTY, logStartOffset, logEndOffset };
-      try {
-        const records = await this.#readSegments(offset, maxBytes, minOneBatch, maxOffset);
-        return { records, logStartOffset, logEndOffset };
-      } catch (err) {
-        if (err instanceof LogError) throw err;
-        // A segment deleted under the read (retention, truncation): re-check the range and retry.
-        if (!isErrno(err, 'ENOENT') || attempt >= READ_RETRIES) throw new LogIoError(this.#dir, err);
-      }
-    }
+      const records = await this.#readSegments(offset, maxBytes, minOneBatch, maxOffset);
+      return { records, logStartOffset, logEndOffset };
+    });
   }
 
   /**
@@ -249,34 +242,53 @@ export class PartitionLog {
    * batches; for CreateTime batches the earliest record with timestamp >= ts
    * is at or after `offset` within the same batch. Null if no batch qualifies.
    */
-  async offsetForTimestamp(ts: number): Promise<TimestampAndOffset | null> {
-    this.#checkOpen();
-    const minOffset = this.#logStartOffset;
-    const segs = this.#segments;
-    for (let i = Math.max(0, floorSegment(segs, minOffset)); i < segs.length; i++) {
-      const seg = segs[i] as Segment;
-      await seg.ensureIndexes();
-      if (seg.maxTimestamp < ts) continue;
-      const batch = await seg.findByTimestamp(ts, minOffset);
-      if (batch !== null) return { offset: Math.max(batch.baseOffset, minOffset), timestamp: batch.maxTimestamp };
-    }
-    return null;
+  offsetForTimestamp(ts: number): Promise<TimestampAndOffset | null> {
+    return this.#retryingRead(async () => {
+      const minOffset = this.#logStartOffset;
+      const segs = this.#segments;
+      for (let i = Math.max(0, floorSegment(segs, minOffset)); i < segs.length; i++) {
+        const seg = segs[i] as Segment;
+        await seg.ensureIndexes();
+        if (seg.maxTimestamp < ts) continue;
+        const batch = await seg.findByTimestamp(ts, minOffset);
+        if (batch !== null) return { offset: Math.max(batch.baseOffset, minOffset), timestamp: batch.maxTimestamp };
+      }
+      return null;
+    });
   }
 
   /**
    * Largest batch max timestamp in the log and the last offset of the first
    * batch carrying it (batch granularity), or null when no batch has a timestamp.
    */
-  async maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
-    this.#checkOpen();
-    let best: TimestampAndOffset | null = null;
-    for (const seg of this.#segments) {
-      await seg.ensureIndexes();
-      if (seg.maxTimestamp > (best?.timestamp ?? NO_TIMESTAMP)) {
-        best = { timestamp: seg.maxTimestamp, offset: seg.offsetOfMaxTimestamp };
+  maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
+    return this.#retryingRead(async () => {
+      let best: TimestampAndOffset | null = null;
+      for (const seg of this.#segments) {
+        await seg.ensureIndexes();
+        if (seg.maxTimestamp > (best?.timestamp ?? NO_TIMESTAMP)) {
+          best = { timestamp: seg.maxTimestamp, offset: seg.offsetOfMaxTimestamp };
+        }
+      }
+      return best;
+    });
+  }
+
+  /**
+   * Runs a read against the current segments. A segment deleted under it
+   * (truncation, log start moves) shows as ENOENT: retry on the new segment
+   * list, whose range checks then apply. Other I/O errors become LogIoError.
+   */
+  async #retryingRead<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      this.#checkOpen();
+      try {
+        return await attempt();
+      } catch (err) {
+        if (err instanceof LogError || err instanceof RangeError) throw err;
+        if (!isErrno(err, 'ENOENT') || tries >= READ_RETRIES) throw new LogIoError(this.#dir, err);
       }
     }
-    return best;
   }
 
   /** fsyncs completed writes (log and index files). Concurrent calls share syncs. */
