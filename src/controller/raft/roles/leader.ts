@@ -90,8 +90,12 @@ export class LeaderRole implements Role {
     // Bound the transfer by one election timeout (checked in tick).
     core.electionElapsed = 0;
     const pr = this.#progress.get(to)!;
-    if (pr.match === core.log.lastIndex()) this.#sendTimeoutNow(to);
-    else this.#sendAppend(to, false);
+    if (pr.match === core.log.lastIndex()) {
+      this.#sendTimeoutNow(to);
+    } else {
+      pr.probeSent = false; // re-probe now rather than at the next heartbeat
+      this.#sendAppend(to, true);
+    }
   }
 
   tick(): void {

@@ -2,7 +2,9 @@
  * A deterministic in-memory cluster for scenario scripts: every node is a
  * RaftNode over a MemoryRaftStorage ("disk"), messages wait in one FIFO queue
  * until a script delivers them, and each node's Ready is processed right
- * after every input (persist, queue messages, apply, advance).
+ * after every input (persist, queue messages, apply, advance). Messages
+ * between nodes on different sides of a partition are dropped both when sent
+ * and when delivered.
  *
  * The state machine is a list of applied strings (empty entries, the
  * leaders' term markers, are skipped); a snapshot's data is that list as JSON.
@@ -94,7 +96,8 @@ export class ScenarioCluster {
     while (node.hasReady()) {
       const rd = node.ready();
       member.storage.persist(rd);
-      this.pending.push(...rd.messages);
+      // A partition loses what is sent across it (and, in deliver, what was in flight).
+      this.pending.push(...rd.messages.filter((m) => this.connected(m.from, m.to)));
       this.#apply(member, rd);
       node.advance(rd);
     }

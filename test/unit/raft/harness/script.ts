@@ -17,6 +17,7 @@
  *   heal                        remove the partition
  *   crash <id> / restart <id>   lose volatile state / start again from the persisted state
  *   compact <id>                snapshot the applied state and truncate the log
+ *   print                       dump every node's status (for writing scripts)
  *
  * Expectations (each node in the list must match):
  *   leader <id> term <t>        <id> is leader in term t
@@ -65,9 +66,10 @@ function showNode(id: NodeId): string {
 }
 
 function nodes(cluster: ScenarioCluster, line: Line, word: string | undefined): NodeId[] {
-  if (word === 'all') return cluster.ids().filter((id) => cluster.member(id).node !== undefined);
   if (word === undefined) fail(line, 'expected a node list');
-  return word.split(',').map((w) => int(line, w));
+  const ids = word === 'all' ? cluster.ids().filter((id) => cluster.member(id).node !== undefined) : word.split(',').map((w) => int(line, w));
+  if (ids.length === 0) fail(line, 'no nodes to check (add-nodes first)');
+  return ids;
 }
 
 function link(line: Line, word: string | undefined): (m: Message) => boolean {
@@ -162,6 +164,14 @@ const COMMANDS: Record<string, Handler> = {
     cluster.partition([[id], cluster.ids().filter((other) => other !== id)]);
   },
   heal: (cluster) => cluster.heal(),
+  print: (cluster) => {
+    for (const id of cluster.ids()) {
+      const node = cluster.member(id).node;
+      const status = node ? { ...node.status(), progress: node.status().progress ? Object.fromEntries(node.status().progress!) : undefined } : 'crashed';
+      console.log(id, JSON.stringify(status), `applied=[${cluster.member(id).applied.join(' ')}]`);
+    }
+    console.log('pending', cluster.pending.map((m) => `${m.type} ${m.from}->${m.to} t${m.term}`).join(', '));
+  },
   crash: (cluster, args, line) => cluster.crash(int(line, args[0])),
   restart: (cluster, args, line) => cluster.restart(int(line, args[0])),
   compact: (cluster, args, line) => cluster.compact(int(line, args[0])),
