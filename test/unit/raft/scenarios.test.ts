@@ -25,7 +25,7 @@ describe('scenario runner', () => {
   });
 
   it('rejects unknown commands and vacuous checks', () => {
-    expect(() => runScript('inline.txt', 'frobnicate 3')).toThrow(/inline\.txt:1: .*unknown command/);
+    expect(() => runScript('inline.txt', 'frobnicate 3')).toThrow(/inline\.txt:1: frobnicate 3\n\s+unknown command/);
     expect(() => runScript('inline.txt', 'commit all 0')).toThrow(/no nodes/);
   });
 });
