@@ -3,6 +3,7 @@
  * The krill command.
  *
  *   krill start [--config server.properties] [--override key=value ...]
+ *   krill bench [--quick] [--out bench-report.json] ...   (src/bench/)
  *
  * Config names are Kafka's (node.id, listeners, advertised.listeners,
  * log.dirs, num.partitions, auto.create.topics.enable, ...); defaults fill
@@ -14,6 +15,7 @@ import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { BrokerConfig } from '../config/broker-config.js';
 import { KrillNode } from '../node.js';
+import { benchOptions } from '../bench/options.js';
 
 async function start(args: { config?: string; override?: string[]; logLevel: string }): Promise<void> {
   const log = pino({ level: args.logLevel });
@@ -61,6 +63,16 @@ await yargs(hideBin(process.argv))
         .option('override', { alias: 'o', type: 'string', array: true, describe: 'key=value, repeatable' })
         .option('log-level', { type: 'string', default: process.env.KRILL_LOG_LEVEL ?? 'info', describe: 'pino level' }),
     (argv) => start({ config: argv.config, override: argv.override, logLevel: argv['log-level'] }),
+  )
+  .command(
+    'bench',
+    'benchmark a Krill broker process on this machine (throughput, latency, memory vs the machine\'s ceilings)',
+    (y) => benchOptions(y),
+    async (argv) => {
+      const { runBench } = await import('../bench/main.js');
+      const { configFromArgs } = await import('../bench/options.js');
+      process.exit((await runBench(configFromArgs(argv))).exitCode);
+    },
   )
   .demandCommand(1)
   .strict()

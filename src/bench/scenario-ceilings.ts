@@ -1,0 +1,42 @@
+/**
+ * Ceiling scenarios: disk write + fdatasync per chunk size, loopback TCP
+ * between two Node processes with one and with several connections.
+ */
+import { measureDisk, measureLoopback } from './ceilings.js';
+import { newResult, sizeLabel, type ScenarioResult } from './results.js';
+import type { RunContext } from './run-context.js';
+
+export function ceilingSteps(ctx: RunContext): number {
+  return ctx.cfg.repeats * (ctx.cfg.diskChunkSizes.length + loopbackConnections(ctx).length);
+}
+
+function loopbackConnections(ctx: RunContext): number[] {
+  const many = ctx.cfg.workers * ctx.cfg.connections;
+  return many > 1 ? [1, many] : [1];
+}
+
+export async function runCeilings(ctx: RunContext): Promise<ScenarioResult[]> {
+  const { cfg, progress } = ctx;
+  const out: ScenarioResult[] = [];
+  for (const chunk of cfg.diskChunkSizes) {
+    const r = newResult(`ceiling-disk-${sizeLabel(chunk)}`, 'ceiling', `write ${sizeLabel(chunk)} + fdatasync loop in the log filesystem`, { chunkBytes: chunk, dir: cfg.dataRoot }, null);
+    for (let i = 0; i < cfg.repeats; i++) {
+      progress.begin(`${r.name} (${i + 1}/${cfg.repeats})`);
+      const s = measureDisk(cfg.dataRoot, chunk, cfg.ceilingMs);
+      r.repeats.push({ mbPerSec: s.mbPerSec, syncsPerSec: s.syncsPerSec, syncMs: s.syncMs });
+      progress.end(`${s.mbPerSec.toFixed(1)} MB/s, ${s.syncMs.toFixed(2)} ms per sync`);
+    }
+    out.push(r);
+  }
+  for (const conns of loopbackConnections(ctx)) {
+    const r = newResult(`ceiling-loopback-${conns}conn`, 'ceiling', `Node-to-Node TCP over 127.0.0.1, ${conns} connection(s)`, { connections: conns, chunkBytes: 256 * 1024 }, null);
+    for (let i = 0; i < cfg.repeats; i++) {
+      progress.begin(`${r.name} (${i + 1}/${cfg.repeats})`);
+      const s = await measureLoopback(ctx.pool, conns, cfg.ceilingMs);
+      r.repeats.push({ mbPerSec: s.mbPerSec });
+      progress.end(`${s.mbPerSec.toFixed(1)} MB/s`);
+    }
+    out.push(r);
+  }
+  return out;
+}
