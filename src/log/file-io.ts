@@ -5,10 +5,6 @@
 import { constants, type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
-export const LOG_SUFFIX = '.log';
-export const INDEX_SUFFIX = '.index';
-export const TIME_INDEX_SUFFIX = '.timeindex';
-
 export type SegmentFileKind = 'log' | 'index' | 'timeindex';
 
 /** Kafka's file name stem: the base offset zero-padded to 20 digits. */
