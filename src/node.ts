@@ -25,6 +25,8 @@ import { KafkaListener } from './server/listener.js';
 import type { BrokerServices } from './api/index.js';
 import { ErrorCode } from './api/error-codes.js';
 import { PRODUCER_ID_BLOCK_SIZE, ProducerIdManager } from './txn/producer-id-manager.js';
+import { GroupCoordinator } from './group/group-coordinator.js';
+import { groupConfigFrom } from './group/group-config.js';
 
 export const METADATA_LOG_NAME = '__cluster_metadata-0';
 const PLAINTEXT = 0;
@@ -41,6 +43,7 @@ export class KrillNode implements BrokerServices {
   clusterId = '';
   controller!: QuorumController;
   replicas!: ReplicaManager;
+  groups!: GroupCoordinator;
   producerIds!: ProducerIdManager;
   private logs!: LogManager;
   private metadataLog!: PartitionLog;
@@ -95,7 +98,19 @@ export class KrillNode implements BrokerServices {
     this.replicas = new ReplicaManager(this.nodeId, this.logs, this.config, this.log.child({ component: 'replicas' }));
     await this.replicas.applyImage(this.controller.image());
     await this.deleteStrayLogs(this.controller.image());
-    this.controller.onImage((img) => this.replicas.applyImage(img));
+    // Group coordinator: loads the __consumer_offsets partitions led here, follows leadership changes.
+    this.groups = new GroupCoordinator({
+      nodeId: this.nodeId,
+      config: groupConfigFrom(this.config),
+      replicas: this.replicas,
+      image: () => this.controller.image(),
+      log: this.log.child({ component: 'groups' }),
+    });
+    await this.groups.onImage(this.controller.image());
+    this.controller.onImage(async (img) => {
+      await this.replicas.applyImage(img);
+      await this.groups.onImage(img);
+    });
     this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE));
 
     await this.startListeners();
@@ -197,6 +212,7 @@ export class KrillNode implements BrokerServices {
     if (this.stopped) return;
     this.stopped = true;
     for (const l of this.listeners) await l.stop();
+    await this.groups?.close();
     await this.replicas?.close();
     await this.logs?.close();
     await this.metadataLog?.close();

@@ -7,6 +7,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import type { MetadataImage } from '../controller/metadata-image.js';
 import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
+import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { ProducerIdManager } from '../txn/producer-id-manager.js';
 
 export interface BrokerServices {
@@ -16,6 +17,8 @@ export interface BrokerServices {
   readonly log: Logger;
   readonly controller: QuorumController;
   readonly replicas: ReplicaManager;
+  /** The group coordinator: consumer groups and their committed offsets. */
+  readonly groups: GroupCoordinator;
   /** Producer ids for InitProducerId. */
   readonly producerIds: ProducerIdManager;
   /** The current metadata image. */
