@@ -3,6 +3,7 @@
  * The krill command.
  *
  *   krill start [--config server.properties] [--override key=value ...]
+ *   krill conformance --bootstrap host:port [--json out.json] [--krill]
  *   krill bench [--quick] [--out bench-report.json] ...   (src/bench/)
  *
  * Config names are Kafka's (node.id, listeners, advertised.listeners,
@@ -15,6 +16,7 @@ import { hideBin } from 'yargs/helpers';
 import pino from 'pino';
 import { BrokerConfig } from '../config/broker-config.js';
 import { KrillNode } from '../node.js';
+import { runConformanceCommand } from '../conformance/command.js';
 import { benchOptions } from '../bench/options.js';
 
 async function start(args: { config?: string; override?: string[]; logLevel: string }): Promise<void> {
@@ -72,6 +74,20 @@ await yargs(hideBin(process.argv))
       const { runBench } = await import('../bench/main.js');
       const { configFromArgs } = await import('../bench/options.js');
       process.exit((await runBench(configFromArgs(argv))).exitCode);
+    },
+  )
+  .command(
+    'conformance',
+    'grade a Kafka-compatible broker against the protocol (exit 1 on any failure)',
+    (y) =>
+      y
+        .option('bootstrap', { alias: 'b', type: 'string', demandOption: true, describe: 'host:port of the broker' })
+        .option('json', { type: 'string', describe: 'also write the JSON report to this file' })
+        .option('krill', { type: 'boolean', default: false, describe: 'include Krill-specific checks' })
+        .option('only', { type: 'string', array: true, describe: 'run only checks whose id starts with this, repeatable' })
+        .option('progress', { type: 'boolean', default: false, describe: 'print each result as it comes in' }),
+    async (argv) => {
+      process.exitCode = await runConformanceCommand({ bootstrap: argv.bootstrap, json: argv.json, krill: argv.krill, only: argv.only, progress: argv.progress });
     },
   )
   .demandCommand(1)

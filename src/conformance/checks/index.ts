@@ -1,0 +1,31 @@
+/** Every conformance check, in the order they run. */
+import type { Check } from '../check.js';
+import { apiVersionsChecks } from './api-versions.js';
+import { versionChecks } from './versions.js';
+import { metadataChecks } from './metadata.js';
+import { produceChecks } from './produce.js';
+import { fetchChecks } from './fetch.js';
+import { listOffsetsChecks } from './list-offsets.js';
+import { topicChecks } from './topics.js';
+import { describeChecks } from './describe.js';
+import { groupChecks } from './groups.js';
+import { offsetChecks } from './offsets.js';
+import { idempotenceChecks } from './idempotence.js';
+import { scenarioChecks } from './scenarios.js';
+import { krillChecks } from './krill.js';
+
+export const ALL_CHECKS: readonly Check[] = [
+  ...apiVersionsChecks,
+  ...metadataChecks,
+  ...produceChecks,
+  ...fetchChecks,
+  ...listOffsetsChecks,
+  ...topicChecks,
+  ...describeChecks,
+  ...groupChecks,
+  ...offsetChecks,
+  ...idempotenceChecks,
+  ...scenarioChecks,
+  ...versionChecks,
+  ...krillChecks,
+];
