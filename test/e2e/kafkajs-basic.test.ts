@@ -140,5 +140,5 @@ describe('kafkajs against a Krill node', () => {
     krill = await startKrill({ dataDir });
     kafka = kafkaClient(krill.bootstrap);
     checkAll(await consumeAll(kafka, TOPIC, TOTAL, 'g2'));
-  });
+  }, 240_000);
 });
