@@ -4,16 +4,18 @@
  *
  * Throughput runs send the same batch bytes over and over: the broker
  * assigns offsets by rewriting its copy of the header, so nothing in our
- * copy has to change. Latency runs need the send time in every record; a
- * TimestampedBatch remembers where each record's value sits so a send only
- * patches 8 bytes per record, the header timestamps and the CRC.
+ * copy has to change. Latency runs need the creation time in every record;
+ * a StampedBatch remembers where each record and value sits, so a send
+ * copies a prefix of its records and patches 8 bytes per record, a few
+ * header fields and the CRC.
  *
  * Values are pseudo-random bytes (a fixed seed), so compression ratios are
  * those of incompressible data unless compression is asked for with
  * --compressible, where values repeat a short text.
  */
 import { buildBatchSync, decodeBatchSync, type RecordInput } from '../protocol/records.js';
-import { CompressionType, writeCrc } from '../protocol/record-batch.js';
+import { BATCH_HEADER_SIZE, BATCH_OVERHEAD, CompressionType, writeCrc } from '../protocol/record-batch.js';
+import { readVarint } from '../protocol/varint.js';
 
 import type { CompressionName } from './config.js';
 
@@ -74,39 +76,63 @@ export function buildStaticBatch(opts: BatchOptions): Buffer {
 }
 
 /**
- * An uncompressed batch whose records carry the send time (float64 epoch
- * microseconds) in the first 8 bytes of their values.
+ * An uncompressed batch of up to `records` records whose values start with
+ * a send time (float64 epoch microseconds). Any prefix of its records is a
+ * valid batch once the header says so (records carry offset deltas 0, 1,
+ * ...), so one template serves every batch size: writePrefix copies the
+ * first n records and patches length, lastOffsetDelta, record count,
+ * timestamps, the stamps and the CRC.
  */
-export class TimestampedBatch {
+export class StampedBatch {
+  /** Byte position (in the template) where each record's value starts. */
   private readonly valuePositions: number[];
+  /** Byte position (in the template) after each record. */
+  private readonly recordEnds: number[];
 
-  constructor(readonly bytes: Buffer) {
-    const decoded = decodeBatchSync(bytes);
+  constructor(readonly template: Buffer) {
+    const decoded = decodeBatchSync(template);
     this.valuePositions = decoded.records.map((r) => {
       if (r.value === null || r.value.length < STAMP_BYTES) throw new Error('latency records need values of at least 8 bytes');
-      return r.value.byteOffset - bytes.byteOffset;
+      return r.value.byteOffset - template.byteOffset;
     });
+    this.recordEnds = [];
+    const c = { buf: template, pos: BATCH_HEADER_SIZE, end: template.length };
+    for (let i = 0; i < decoded.records.length; i++) {
+      const length = readVarint(c);
+      c.pos += length;
+      this.recordEnds.push(c.pos);
+    }
   }
 
-  static build(recordBytes: number, records: number): TimestampedBatch {
+  static build(recordBytes: number, records: number): StampedBatch {
     if (recordBytes < STAMP_BYTES) throw new RangeError(`latency records need at least ${STAMP_BYTES} bytes`);
-    return new TimestampedBatch(buildStaticBatch({ recordBytes, records, compression: 'none' }));
+    return new StampedBatch(buildStaticBatch({ recordBytes, records, compression: 'none' }));
   }
 
-  get records(): number {
-    return this.valuePositions.length;
+  get maxRecords(): number {
+    return this.recordEnds.length;
+  }
+
+  /** Size in bytes of a batch of the first n records. */
+  sizeOf(n: number): number {
+    return this.recordEnds[n - 1];
   }
 
   /**
-   * Writes the send time into `target` (a copy of this batch at `at`): every
-   * record's stamp, baseTimestamp and maxTimestamp (ms), and the CRC.
+   * Writes a batch of the first n records into target at `at`, record k
+   * stamped firstUs + k * stepUs. Returns the batch size.
    */
-  stamp(target: Buffer, at: number, nowUs: number): void {
-    for (const p of this.valuePositions) target.writeDoubleBE(nowUs, at + p);
-    const ms = BigInt(Math.floor(nowUs / 1000));
-    target.writeBigInt64BE(ms, at + 27);
-    target.writeBigInt64BE(ms, at + 35);
+  writePrefix(target: Buffer, at: number, n: number, firstUs: number, stepUs: number): number {
+    const size = this.sizeOf(n);
+    this.template.copy(target, at, 0, size);
+    for (let k = 0; k < n; k++) target.writeDoubleBE(firstUs + k * stepUs, at + this.valuePositions[k]);
+    target.writeInt32BE(size - BATCH_OVERHEAD, at + 8);
+    target.writeInt32BE(n - 1, at + 23);
+    target.writeBigInt64BE(BigInt(Math.floor(firstUs / 1000)), at + 27);
+    target.writeBigInt64BE(BigInt(Math.floor((firstUs + (n - 1) * stepUs) / 1000)), at + 35);
+    target.writeInt32BE(n, at + 57);
     writeCrc(target, at);
+    return size;
   }
 }
 

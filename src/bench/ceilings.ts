@@ -8,12 +8,17 @@
  * - loopback: bytes per second from one Node.js process to another over
  *   127.0.0.1 TCP, with one and with several connections. The larger is the
  *   ceiling for produce with acks=1 and for consume.
+ * - round trip: small messages echoed between two Node processes at a fixed
+ *   rate; not a throughput ceiling but the latency floor (and noise) that
+ *   end-to-end latency figures sit on.
  */
 import { closeSync, fdatasyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fillValue } from './batches.js';
 import { mbPerSec } from './stats.js';
-import type { WorkerPool } from './workers.js';
+import { Histogram } from './histogram.js';
+import type { WorkerPool, LoadWorker, JobOutcome } from './workers.js';
+import type { WorkerJob } from './types.js';
 
 export interface DiskSample {
   chunkBytes: number;
@@ -58,12 +63,37 @@ export async function measureLoopback(pool: WorkerPool, connections: number, dur
   const warmupMs = Math.min(500, durationMs / 2);
   const startMs = Date.now() + 300 + warmupMs;
   const endMs = startMs + durationMs;
-  let resolvePort: (port: number) => void = () => undefined;
-  const listening = new Promise<number>((resolve) => (resolvePort = resolve));
-  const sinkDone = sink.run({ kind: 'sink', measureStartMs: startMs, measureEndMs: endMs }, { onReady: (p) => resolvePort(p) });
-  const port = await Promise.race([listening, sinkDone.then((): never => { throw new Error('loopback sink ended before listening'); })]);
+  const { port, done: sinkDone } = await listening(sink, { kind: 'sink', measureStartMs: startMs, measureEndMs: endMs });
   const sourceDone = source.run({ kind: 'source', target: { host: '127.0.0.1', port }, connections, chunkBytes, stopAtMs: endMs + 200 });
   const [s] = await Promise.all([sinkDone, sourceDone]);
   if (s.status !== 'done') throw new Error('loopback sink did not finish');
   return { connections, chunkBytes, mbPerSec: mbPerSec(s.result.bytes, s.result.elapsedMs) };
+}
+
+/** Runs a job that reports a port once it listens; resolves with the port and the job's outcome. */
+async function listening(worker: LoadWorker, job: WorkerJob): Promise<{ port: number; done: Promise<JobOutcome> }> {
+  let resolvePort: (port: number) => void = () => undefined;
+  const ready = new Promise<number>((resolve) => (resolvePort = resolve));
+  const done = worker.run(job, { onReady: (p) => resolvePort(p) });
+  const failed = done.then((): never => {
+    throw new Error(`${job.kind} ended before listening`);
+  });
+  return { port: await Promise.race([ready, failed]), done };
+}
+
+export interface RttSample {
+  perSec: number;
+  messageBytes: number;
+  rtt: Histogram;
+}
+
+export async function measureRtt(pool: WorkerPool, perSec: number, messageBytes: number, durationMs: number): Promise<RttSample> {
+  const [echo, ping] = await pool.take(2);
+  const startMs = Date.now() + 300 + Math.min(500, durationMs / 2);
+  const endMs = startMs + durationMs;
+  const { port, done } = await listening(echo, { kind: 'echo', stopAtMs: endMs + 1000 });
+  const pinged = await ping.run({ kind: 'ping', target: { host: '127.0.0.1', port }, messageBytes, perSec, measureStartMs: startMs, measureEndMs: endMs });
+  await done;
+  if (pinged.status !== 'done' || !pinged.result.latency) throw new Error('ping did not finish');
+  return { perSec, messageBytes, rtt: Histogram.from(pinged.result.latency) };
 }

@@ -17,6 +17,7 @@ interface CallFrame {
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -40,6 +41,18 @@ export interface ProfileSummary {
   idleMs: number;
   functions: HotSpot[];
   files: HotSpot[];
+  /**
+   * Self time charged to the nearest Krill function on the stack (native
+   * calls such as fs and socket writes, GC excluded, count for the Krill
+   * function that made them): where in Krill's own code time goes.
+   */
+  krillFunctions: HotSpot[];
+}
+
+/** Krill's own code: compiled (dist/) or source (src/) files of this package. */
+function isKrill(url: string): boolean {
+  const w = where(url);
+  return w.startsWith('dist/') || w.startsWith('src/');
 }
 
 function where(url: string): string {
@@ -74,8 +87,18 @@ export function summarizeProfile(file: string, n = 15): ProfileSummary {
     const dt = p.timeDeltas[i + 1] ?? 0; // a sample's time runs until the next one
     selfUs.set(p.samples[i], (selfUs.get(p.samples[i]) ?? 0) + Math.max(0, dt));
   }
+  const parent = new Map<number, number>();
+  for (const node of p.nodes) for (const c of node.children ?? []) parent.set(c, node.id);
+  const nearestKrill = (id: number): ProfileNode | null => {
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const node = byId.get(cur);
+      if (node && isKrill(node.callFrame.url)) return node;
+    }
+    return null;
+  };
   const fns = new Map<string, number>();
   const files = new Map<string, number>();
+  const krill = new Map<string, number>();
   let idle = 0;
   let busy = 0;
   for (const [id, us] of selfUs) {
@@ -89,6 +112,11 @@ export function summarizeProfile(file: string, n = 15): ProfileSummary {
     const l = label(node.callFrame);
     fns.set(l.fn, (fns.get(l.fn) ?? 0) + us);
     files.set(l.file, (files.get(l.file) ?? 0) + us);
+    const k = nearestKrill(id);
+    if (k) {
+      const kl = label(k.callFrame).fn;
+      krill.set(kl, (krill.get(kl) ?? 0) + us);
+    }
   }
-  return { file, busyMs: Math.round(busy / 1000), idleMs: Math.round(idle / 1000), functions: top(fns, busy, n), files: top(files, busy, n) };
+  return { file, busyMs: Math.round(busy / 1000), idleMs: Math.round(idle / 1000), functions: top(fns, busy, n), files: top(files, busy, n), krillFunctions: top(krill, busy, n) };
 }

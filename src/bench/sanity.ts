@@ -9,7 +9,7 @@ import type { Summary } from './stats.js';
 
 type Summarized = ScenarioResult & { summary: Record<string, Summary> };
 
-const LATENCY_PREFIXES = ['e2e', 'request', 'send'];
+const LATENCY_PREFIXES = ['e2e', 'request', 'send', 'rtt'];
 
 function checkLatency(s: Summarized, problems: string[]): void {
   for (const [i, m] of s.repeats.entries()) {

@@ -1,13 +1,17 @@
 /**
  * Ceiling scenarios: disk write + fdatasync per chunk size, loopback TCP
- * between two Node processes with one and with several connections.
+ * between two Node processes with one and with several connections, and
+ * the round-trip floor (1 KiB messages echoed 1,000 times a second).
  */
-import { measureDisk, measureLoopback } from './ceilings.js';
+
+const RTT_PER_SEC = 1000;
+const RTT_BYTES = 1024;
+import { measureDisk, measureLoopback, measureRtt } from './ceilings.js';
 import { newResult, sizeLabel, type ScenarioResult } from './results.js';
-import type { RunContext } from './run-context.js';
+import { latencyMetrics, type Metrics, type RunContext } from './run-context.js';
 
 export function ceilingSteps(ctx: RunContext): number {
-  return ctx.cfg.repeats * (ctx.cfg.diskChunkSizes.length + loopbackConnections(ctx).length);
+  return ctx.cfg.repeats * (ctx.cfg.diskChunkSizes.length + loopbackConnections(ctx).length + 1);
 }
 
 function loopbackConnections(ctx: RunContext): number[] {
@@ -38,5 +42,14 @@ export async function runCeilings(ctx: RunContext): Promise<ScenarioResult[]> {
     }
     out.push(r);
   }
+  const rtt = newResult('ceiling-rtt-1KiB', 'ceiling', `round trip of ${sizeLabel(RTT_BYTES)} messages between two Node processes, ${RTT_PER_SEC}/s (latency floor)`, { perSec: RTT_PER_SEC, messageBytes: RTT_BYTES }, null);
+  for (let i = 0; i < cfg.repeats; i++) {
+    progress.begin(`${rtt.name} (${i + 1}/${cfg.repeats})`);
+    const s = await measureRtt(ctx.pool, RTT_PER_SEC, RTT_BYTES, cfg.ceilingMs);
+    const m: Metrics = { mbPerSec: (s.rtt.count * RTT_BYTES) / 1e6 / (cfg.ceilingMs / 1000), recordsPerSec: s.rtt.count / (cfg.ceilingMs / 1000), ...latencyMetrics('rtt', s.rtt) };
+    rtt.repeats.push(m);
+    progress.end(`p50 ${(m.rttP50Ms ?? 0).toFixed(3)} ms, p99 ${(m.rttP99Ms ?? 0).toFixed(3)} ms, p99.9 ${(m.rttP999Ms ?? 0).toFixed(3)} ms`);
+  }
+  out.push(rtt);
   return out;
 }

@@ -1,10 +1,11 @@
 /**
  * End-to-end latency at fixed rates: one worker produces cfg.e2eRecordBytes
- * records at each rate in cfg.e2eRates (acks=1, a batch about every
- * millisecond, the send time stamped into every record), another worker
- * long-polls them back; latency is delivery time minus the stamp, per
- * record, for records sent inside the measured window. The producer's
- * achieved rate and any records sent but not delivered are reported too.
+ * records at each rate in cfg.e2eRates (acks=1, like a Kafka producer with
+ * linger about 1 ms and 5 requests in flight, every record stamped with its
+ * scheduled creation time), another worker long-polls them back; latency
+ * is delivery time minus creation time, per record, for records created
+ * inside the measured window. The producer's achieved rate and any records
+ * created but not delivered are reported too.
  */
 import { createTopic, withConnection, waitTopicReady } from './admin.js';
 import { ProcSampler } from './proc-stats.js';
@@ -55,7 +56,7 @@ async function runOne(ctx: RunContext, name: string, rate: number): Promise<Metr
       targetRecordsPerSec: rate,
       achievedRecordsPerSec: perSec(sent, window),
       undeliveredRecords: sent - delivered,
-      maxRequestsInFlight: pt.extra.maxInFlight ?? null,
+      maxQueuedRecords: pt.extra.maxQueuedRecords ?? null,
       ...latencyMetrics('e2e', ct.latency),
       ...latencyMetrics('request', pt.latency),
       brokerCpuPct: b.cpuPct,

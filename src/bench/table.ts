@@ -51,6 +51,10 @@ export function formatReport(r: BenchReport): string {
   out.push('');
   const c = r.ceilings;
   out.push(`Ceilings: loopback TCP ${fixed(c.loopback.mbPerSec?.median)} MB/s (${c.loopback.from ?? '-'}), disk write+fdatasync ${fixed(c.disk.mbPerSec?.median)} MB/s (${c.disk.from ?? '-'})`);
+  const rtt = r.scenarios.find((s) => s.name.startsWith('ceiling-rtt'));
+  if (rtt?.summary.rttP50Ms) {
+    out.push(`Latency floor (${rtt.description}): p50 ${fixed(med(rtt, 'rttP50Ms'), 3)} / p99 ${fixed(med(rtt, 'rttP99Ms'), 3)} / p99.9 ${fixed(med(rtt, 'rttP999Ms'), 3)} ms`);
+  }
   out.push('');
   const rows = r.scenarios
     .filter((s) => s.kind !== 'ceiling')
@@ -77,6 +81,8 @@ export function formatReport(r: BenchReport): string {
     out.push('');
     out.push(`Hot spots (self time, broker busy ${p.busyMs} ms, idle ${p.idleMs} ms): ${name}`);
     for (const f of p.functions.slice(0, 10)) out.push(`  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`);
+    out.push('  charged to the nearest Krill function:');
+    for (const f of p.krillFunctions.slice(0, 8)) out.push(`  ${f.selfPct.toFixed(1).padStart(5)}%  ${f.name}`);
   }
   if (!r.sanity.ok) {
     out.push('');

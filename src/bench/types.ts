@@ -116,6 +116,20 @@ export interface SourceJob {
   stopAtMs: number;
 }
 
+/** Round-trip floor: an echo server and a client pinging it at a fixed rate. */
+export interface EchoJob {
+  kind: 'echo';
+  stopAtMs: number;
+}
+export interface PingJob {
+  kind: 'ping';
+  target: Target;
+  messageBytes: number;
+  perSec: number;
+  measureStartMs: number;
+  measureEndMs: number;
+}
+
 export type WorkerJob =
   | ProduceJob
   | RateProduceJob
@@ -124,7 +138,9 @@ export type WorkerJob =
   | KafkajsProduceJob
   | KafkajsConsumeJob
   | SinkJob
-  | SourceJob;
+  | SourceJob
+  | EchoJob
+  | PingJob;
 
 /** What a worker reports when its job ends. */
 export interface WorkerResult {

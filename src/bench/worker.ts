@@ -6,7 +6,7 @@
  */
 import { runConsume, runLatencyConsume } from './consume-load.js';
 import { runKafkajsConsume, runKafkajsProduce, SkippedError } from './kafkajs-load.js';
-import { runSink, runSource } from './loopback-load.js';
+import { runEcho, runPing, runSink, runSource } from './loopback-load.js';
 import { runProduce, runRateProduce } from './produce-load.js';
 import type { ParentMessage, WorkerJob, WorkerMessage, WorkerResult } from './types.js';
 
@@ -34,6 +34,10 @@ function run(job: WorkerJob): Promise<WorkerResult> {
       return runSink(job, progress, (port) => post({ type: 'ready', port }));
     case 'source':
       return runSource(job, progress);
+    case 'echo':
+      return runEcho(job, (port) => post({ type: 'ready', port }));
+    case 'ping':
+      return runPing(job, progress);
   }
 }
 
