@@ -43,8 +43,7 @@ export class LeaderRole implements Role {
 
   /** Append the term's first (empty) entry and announce ourselves. */
   start(): void {
-    const appended = this.#appendEntries([EMPTY]);
-    invariant(appended, 'a new leader can always append its first entry');
+    this.#appendEntries([EMPTY]);
     this.#broadcastAppend();
   }
 
@@ -65,21 +64,23 @@ export class LeaderRole implements Role {
     const core = this.#core;
     if (this.#transferee !== NO_NODE) return { ok: false, error: 'LEADER_TRANSFER_IN_PROGRESS', leaderId: core.id };
     const firstIndex = core.log.lastIndex() + 1;
-    if (!this.#appendEntries(data)) return { ok: false, error: 'PROPOSAL_DROPPED', leaderId: core.id };
+    const uncommitted = core.log.lastIndex() - core.log.committed;
+    // Refuse when over the limit, but always let one batch through when nothing is pending.
+    if (uncommitted > 0 && uncommitted + data.length > core.limits.maxUncommittedEntries) {
+      return { ok: false, error: 'PROPOSAL_DROPPED', leaderId: core.id };
+    }
+    this.#appendEntries(data);
     this.#broadcastAppend();
     return { ok: true, firstIndex, lastIndex: core.log.lastIndex(), term: core.term };
   }
 
-  #appendEntries(data: readonly Uint8Array[]): boolean {
+  #appendEntries(data: readonly Uint8Array[]): void {
     const core = this.#core;
     const log = core.log;
-    const uncommitted = log.lastIndex() - log.committed;
-    if (uncommitted + data.length > core.limits.maxUncommittedEntries && data.length > 0 && uncommitted > 0) return false;
     const base = log.lastIndex() + 1;
     const entries: Entry[] = data.map((d, i) => ({ index: base + i, term: core.term, data: d }));
     log.append(entries);
     this.#maybeCommit();
-    return true;
   }
 
   transferLeadership(to: NodeId): void {
