@@ -49,6 +49,8 @@ registerApi({
           fail(new KafkaError('INVALID_RECORD', 'no records in the request'));
           return out;
         }
+        if (pd.records.length > 12 && 12 + pd.records.readInt32BE(8) < pd.records.length) { fail(new KafkaError('INVALID_RECORD', 'Produce v3+ allows exactly one record batch per partition')); return out; }
+        if (ctx.apiVersion < 7 && pd.records.length > 22 && (pd.records.readInt16BE(21) & 7) === 4) { fail(new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', 'zstd needs Produce v7 or later (KIP-110)')); return out; }
         pending.push(
           replicas.append(t.name, pd.index, pd.records, acks).then((r) => {
             out.baseOffset = BigInt(r.baseOffset);
