@@ -7,7 +7,7 @@ import type { OffsetCommitRequest } from '../../../src/protocol/generated/offset
 import { ShardHarness } from './shard-harness.js';
 
 const G = 'g';
-const exists = (): boolean => true;
+const exists = (_topic: string, _partition: number): boolean => true;
 
 function commitRequest(over: Partial<OffsetCommitRequest>, partitions: Array<[string, number, bigint, string?]>): OffsetCommitRequest {
   const byTopic = new Map<string, OffsetCommitRequest['topics'][number]['partitions']>();
