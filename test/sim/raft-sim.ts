@@ -68,6 +68,8 @@ interface Faults {
   /** Per step: stall one link, or all of one node's links, for a while; its messages arrive late, in a burst. */
   clogRate: number;
   crashRate: number;
+  /** Per step: crash or cut off whichever node leads (leader churn reaches the interesting interleavings). */
+  leaderFaultRate: number;
   tornRate: number;
   proposeRate: number;
   transferRate: number;
@@ -160,6 +162,7 @@ export class RaftSimulation {
       partitionRate: r.nextFloat() * 0.04,
       clogRate: r.nextFloat() * 0.03,
       crashRate: r.nextFloat() * 0.015,
+      leaderFaultRate: r.nextFloat() * 0.02,
       tornRate: r.nextFloat() * 0.003,
       proposeRate: 0.1 + r.nextFloat() * 0.6,
       transferRate: r.nextFloat() * 0.005,
@@ -321,6 +324,7 @@ export class RaftSimulation {
       const running = this.#nodes.filter((n) => n.node);
       if (running.length > 0) this.#crash(running[r.nextInt(running.length)]!, false);
     }
+    if (r.nextFloat() < f.leaderFaultRate) this.#hitLeader();
     for (const sim of this.#nodes) {
       if (!sim.node && sim.downUntil <= this.#now) {
         this.#log(`restart ${sim.id}`);
@@ -334,6 +338,19 @@ export class RaftSimulation {
         if (leader.node!.transferLeadership(to)) this.#log(`transfer ${leader.id} -> ${to}`);
         this.#process(leader);
       }
+    }
+  }
+
+  #hitLeader(): void {
+    const leaders = this.#nodes.filter((n) => n.node?.status().role === 'leader');
+    if (leaders.length === 0) return;
+    const leader = leaders[this.#rng.nextInt(leaders.length)]!;
+    if (this.#rng.nextInt(2) === 0) {
+      this.#crash(leader, false);
+    } else {
+      this.#groups = [[leader.id], this.#nodes.map((n) => n.id).filter((id) => id !== leader.id)];
+      this.#stats.partitions += 1;
+      this.#log(`isolate leader ${leader.id}`);
     }
   }
 
