@@ -30,6 +30,8 @@ export const Api = {
   DeleteTopics: 20,
   InitProducerId: 22,
   DescribeConfigs: 32,
+  DeleteGroups: 42,
+  OffsetDelete: 47,
   CreatePartitions: 37,
   DescribeCluster: 60,
 } as const;

@@ -70,19 +70,20 @@ export function formatReport(report: ConformanceReport): string {
     out.push('', `Failures (${failures.length}):`);
     for (const f of failures) out.push(`  ✗ ${f.api}${f.version === null ? '' : ` v${f.version}`} ${f.check}: ${f.detail ?? ''}`);
   }
-  const skips = new Map<string, { r: CheckResult; versions: number[] }>();
+  const skips = new Map<string, { r: CheckResult; where: Map<string, number[]> }>();
   for (const r of report.results.filter((x) => x.status === 'skipped')) {
-    const key = `${r.check}|${r.detail}`;
-    const s = skips.get(key) ?? { r, versions: [] };
-    if (r.version !== null) s.versions.push(r.version);
+    const key = `${r.check}|${r.check === 'coverage' ? r.api : r.detail}`;
+    const s = skips.get(key) ?? { r, where: new Map<string, number[]>() };
+    const vs = s.where.get(r.api) ?? [];
+    if (r.version !== null) vs.push(r.version);
+    s.where.set(r.api, vs);
     skips.set(key, s);
   }
   if (skips.size > 0) {
     out.push('', 'Skipped:');
-    for (const { r, versions } of skips.values()) {
-      const where = versions.length ? ` ${versionRanges(versions)}` : '';
-      const what = r.check === 'coverage' ? r.title : `${r.check}: ${r.detail ?? ''}`;
-      out.push(`  - ${r.api}${where} ${what}`);
+    for (const { r, where } of skips.values()) {
+      const apis = [...where].map(([api, vs]) => (vs.length ? `${api} ${versionRanges(vs)}` : api)).join(', ');
+      out.push(r.check === 'coverage' ? `  - ${apis}: ${r.title}` : `  - ${r.check} (${apis}): ${r.detail ?? ''}`);
     }
   }
   const s = report.summary;

@@ -10,6 +10,7 @@ import { topicChecks } from './topics.js';
 import { describeChecks } from './describe.js';
 import { groupChecks } from './groups.js';
 import { offsetChecks } from './offsets.js';
+import { groupAdminChecks } from './group-admin.js';
 import { idempotenceChecks } from './idempotence.js';
 import { scenarioChecks } from './scenarios.js';
 import { krillChecks } from './krill.js';
@@ -24,6 +25,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...describeChecks,
   ...groupChecks,
   ...offsetChecks,
+  ...groupAdminChecks,
   ...idempotenceChecks,
   ...scenarioChecks,
   ...versionChecks,

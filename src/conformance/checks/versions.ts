@@ -37,6 +37,8 @@ const HARMLESS: { [K in ApiKeyOf]?: (v: number) => Req<K> } = {
   [Api.DescribeGroups]: () => ({ groups: [] }),
   [Api.ListGroups]: () => ({}),
   [Api.CreateTopics]: () => ({ topics: [] }),
+  [Api.DeleteGroups]: () => ({ groupsNames: [] }),
+  [Api.OffsetDelete]: () => ({ groupId: GROUP, topics: [] }),
   [Api.DeleteTopics]: () => ({}),
   [Api.DescribeConfigs]: () => ({ resources: [] }),
   [Api.CreatePartitions]: () => ({ topics: [] }),
