@@ -69,7 +69,7 @@ export function defaultConfig(quick: boolean): BenchConfig {
     compression: 'none',
     compressible: false,
     recordSizes: [100, 1024],
-    consumeBytes: quick ? 64e6 : 1e9,
+    consumeBytes: quick ? 32e6 : 1e9,
     fetchBytes: 1024 * 1024,
     e2eRates: [10_000, 50_000],
     e2eRecordBytes: 1024,

@@ -25,7 +25,7 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('compression', { type: 'string', choices: COMPRESSION_NAMES as readonly string[], describe: 'batch compression (default none)' })
     .option('compressible', { type: 'boolean', describe: 'repetitive record values instead of random bytes' })
     .option('record-sizes', { type: 'number', array: true, describe: 'record value sizes in bytes (default 100 1024)' })
-    .option('consume-mb', { type: 'number', describe: 'MB of records prepared per record size for the consume runs (full: 1000, quick: 64)' })
+    .option('consume-mb', { type: 'number', describe: 'MB of records prepared per record size for the consume runs (full: 1000, quick: 32)' })
     .option('fetch-bytes', { type: 'number', describe: 'partition_max_bytes of consume fetches (default 1 MiB)' })
     .option('rates', { type: 'number', array: true, describe: 'end-to-end latency rates, records/s (default 10000 50000)' })
     .option('e2e-partitions', { type: 'number', describe: 'partitions of the latency topic (default 1)' })

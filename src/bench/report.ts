@@ -43,6 +43,7 @@ const UNITS: Record<string, string> = {
   brokerCpuPct: 'broker process CPU (user+system from /proc/<pid>/stat) over the window; 100 = one core',
   brokerRssMaxMB: 'largest broker VmRSS sampled every 100 ms in the window, MiB',
   clientCpuPct: 'CPU of all load generator processes over the window; 100 = one core',
+  loadAvg1m: 'the machine\'s 1-minute load average when the repeat ended (other work on a shared machine shows here)',
   'e2eP50Ms etc.': 'produce-to-delivery latency per record, milliseconds',
   'requestP50Ms etc.': 'produce request round trip as the load generator saw it, milliseconds',
 };

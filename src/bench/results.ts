@@ -2,6 +2,7 @@
  * What a scenario hands to the report: its parameters and one Metrics per
  * repeat. Summaries (min/median/max) and ratios are computed in report.ts.
  */
+import { loadavg } from 'node:os';
 import type { Metrics } from './run-context.js';
 
 export type ScenarioKind = 'ceiling' | 'produce' | 'consume' | 'latency' | 'partitions' | 'reference';
@@ -33,4 +34,11 @@ export function sizeLabel(bytes: number): string {
 /** 10000 -> "10k". */
 export function rateLabel(n: number): string {
   return n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n);
+}
+
+/** Adds one repeat's figures, with the machine's load average at that moment. */
+export function addRepeat(r: ScenarioResult, m: Metrics): Metrics {
+  const withLoad = { ...m, loadAvg1m: loadavg()[0] };
+  r.repeats.push(withLoad);
+  return withLoad;
 }

@@ -7,7 +7,7 @@
 const RTT_PER_SEC = 1000;
 const RTT_BYTES = 1024;
 import { measureDisk, measureLoopback, measureRtt } from './ceilings.js';
-import { newResult, sizeLabel, type ScenarioResult } from './results.js';
+import { addRepeat, newResult, sizeLabel, type ScenarioResult } from './results.js';
 import { latencyMetrics, type Metrics, type RunContext } from './run-context.js';
 
 export function ceilingSteps(ctx: RunContext): number {
@@ -27,7 +27,7 @@ export async function runCeilings(ctx: RunContext): Promise<ScenarioResult[]> {
     for (let i = 0; i < cfg.repeats; i++) {
       progress.begin(`${r.name} (${i + 1}/${cfg.repeats})`);
       const s = measureDisk(cfg.dataRoot, chunk, cfg.ceilingMs);
-      r.repeats.push({ mbPerSec: s.mbPerSec, syncsPerSec: s.syncsPerSec, syncMs: s.syncMs });
+      addRepeat(r, { mbPerSec: s.mbPerSec, syncsPerSec: s.syncsPerSec, syncMs: s.syncMs });
       progress.end(`${s.mbPerSec.toFixed(1)} MB/s, ${s.syncMs.toFixed(2)} ms per sync`);
     }
     out.push(r);
@@ -37,7 +37,7 @@ export async function runCeilings(ctx: RunContext): Promise<ScenarioResult[]> {
     for (let i = 0; i < cfg.repeats; i++) {
       progress.begin(`${r.name} (${i + 1}/${cfg.repeats})`);
       const s = await measureLoopback(ctx.pool, conns, cfg.ceilingMs);
-      r.repeats.push({ mbPerSec: s.mbPerSec });
+      addRepeat(r, { mbPerSec: s.mbPerSec });
       progress.end(`${s.mbPerSec.toFixed(1)} MB/s`);
     }
     out.push(r);
@@ -47,7 +47,7 @@ export async function runCeilings(ctx: RunContext): Promise<ScenarioResult[]> {
     progress.begin(`${rtt.name} (${i + 1}/${cfg.repeats})`);
     const s = await measureRtt(ctx.pool, RTT_PER_SEC, RTT_BYTES, cfg.ceilingMs);
     const m: Metrics = { mbPerSec: (s.rtt.count * RTT_BYTES) / 1e6 / (cfg.ceilingMs / 1000), recordsPerSec: s.rtt.count / (cfg.ceilingMs / 1000), ...latencyMetrics('rtt', s.rtt) };
-    rtt.repeats.push(m);
+    addRepeat(rtt, m);
     progress.end(`p50 ${(m.rttP50Ms ?? 0).toFixed(3)} ms, p99 ${(m.rttP99Ms ?? 0).toFixed(3)} ms, p99.9 ${(m.rttP999Ms ?? 0).toFixed(3)} ms`);
   }
   out.push(rtt);

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { createTopic, endOffsets, waitTopicReady, withConnection } from './admin.js';
 import { recordsPerBatch } from './batches.js';
 import { ProcSampler } from './proc-stats.js';
-import { newResult, sizeLabel, type ScenarioResult } from './results.js';
+import { addRepeat, newResult, sizeLabel, type ScenarioResult } from './results.js';
 import { liveRate, splitPartitions, throughputMetrics, totals, withBrokerOn, type Metrics, type RunContext, type BrokerRun } from './run-context.js';
 import { TOPIC } from './scenario-produce.js';
 
@@ -166,8 +166,8 @@ export async function runConsumeScenarios(ctx: RunContext): Promise<ScenarioResu
             const w1 = await readAll(ctx, run, prepared.ends);
             return [c1, w1];
           });
-          cold.repeats.push({ ...c, cachedAtStartPct: cached });
-          warm.repeats.push(w);
+          addRepeat(cold, { ...c, cachedAtStartPct: cached });
+          addRepeat(warm, w);
           progress.end(`cold ${(c.mbPerSec ?? 0).toFixed(1)} MB/s ${Math.round(c.recordsPerSec ?? 0).toLocaleString('en-US')} rec/s; warm ${(w.mbPerSec ?? 0).toFixed(1)} MB/s ${Math.round(w.recordsPerSec ?? 0).toLocaleString('en-US')} rec/s`);
         } catch (err) {
           cold.errors.push((err as Error).message);

@@ -9,7 +9,7 @@
  */
 import { createTopic, withConnection, waitTopicReady } from './admin.js';
 import { ProcSampler } from './proc-stats.js';
-import { newResult, rateLabel, sizeLabel, type ScenarioResult } from './results.js';
+import { addRepeat, newResult, rateLabel, sizeLabel, type ScenarioResult } from './results.js';
 import { latencyMetrics, liveRate, totals, windowFrom, withBroker, type Metrics, type RunContext } from './run-context.js';
 import { mbPerSec, perSec } from './stats.js';
 
@@ -83,7 +83,7 @@ export async function runLatencyScenarios(ctx: RunContext): Promise<ScenarioResu
       progress.begin(`${name} (${i + 1}/${cfg.repeats})`);
       try {
         const m = await runOne(ctx, name, rate);
-        r.repeats.push(m);
+        addRepeat(r, m);
         const f = (k: string): string => (m[k] ?? 0).toFixed(2);
         progress.end(`p50 ${f('e2eP50Ms')} ms, p99 ${f('e2eP99Ms')} ms, p99.9 ${f('e2eP999Ms')} ms at ${Math.round(m.achievedRecordsPerSec ?? 0).toLocaleString('en-US')} rec/s`);
       } catch (err) {

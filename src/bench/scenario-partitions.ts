@@ -9,7 +9,7 @@
 import { createTopic, withConnection, waitTopicReady } from './admin.js';
 import { recordsPerBatch } from './batches.js';
 import { ProcSampler, rssBytes } from './proc-stats.js';
-import { newResult, sizeLabel, type ScenarioResult } from './results.js';
+import { addRepeat, newResult, sizeLabel, type ScenarioResult } from './results.js';
 import { sleep, withBroker, type Metrics, type RunContext } from './run-context.js';
 import { produceWindow, TOPIC } from './scenario-produce.js';
 
@@ -80,7 +80,7 @@ export async function runPartitionsScenario(ctx: RunContext): Promise<ScenarioRe
     progress.begin(`${r.name} (${i + 1}/${cfg.repeats})`);
     try {
       const m = await runOne(ctx);
-      r.repeats.push(m);
+      addRepeat(r, m);
       progress.end(
         `${(m.mbPerSec ?? 0).toFixed(1)} MB/s; RSS idle ${(m.rssIdleEmptyMB ?? 0).toFixed(0)} MB empty, ` +
           `${(m.rssIdleAfterLoadMB ?? 0).toFixed(0)} MB after load; created in ${((m.createMs ?? 0) / 1000).toFixed(1)} s`,

@@ -7,7 +7,7 @@
 import { createTopic, withConnection, waitTopicReady } from './admin.js';
 import { recordsPerBatch } from './batches.js';
 import { ProcSampler } from './proc-stats.js';
-import { newResult, sizeLabel, type ScenarioResult } from './results.js';
+import { addRepeat, newResult, sizeLabel, type ScenarioResult } from './results.js';
 import {
   latencyMetrics,
   liveRate,
@@ -113,7 +113,7 @@ export async function runProduceScenarios(ctx: RunContext): Promise<ScenarioResu
       progress.begin(`${spec.name} (${i + 1}/${cfg.repeats})`);
       try {
         const m = await runOne(ctx, spec);
-        r.repeats.push(m);
+        addRepeat(r, m);
         progress.end(`${(m.mbPerSec ?? 0).toFixed(1)} MB/s, ${Math.round(m.recordsPerSec ?? 0).toLocaleString('en-US')} rec/s, broker CPU ${(m.brokerCpuPct ?? 0).toFixed(0)}%`);
       } catch (err) {
         r.errors.push((err as Error).message);

@@ -5,7 +5,7 @@
  */
 import { createTopic, withConnection, waitTopicReady } from './admin.js';
 import { ProcSampler } from './proc-stats.js';
-import { newResult, type ScenarioResult } from './results.js';
+import { addRepeat, newResult, type ScenarioResult } from './results.js';
 import { latencyMetrics, liveRate, throughputMetrics, totals, windowFrom, withBroker, type Metrics, type RunContext } from './run-context.js';
 import { TOPIC } from './scenario-produce.js';
 
@@ -65,8 +65,8 @@ export async function runReferenceScenarios(ctx: RunContext): Promise<ScenarioRe
     progress.begin(`kafkajs (${i + 1}/${cfg.repeats})`);
     try {
       const b = await runOne(ctx);
-      if (b.produce) produce.repeats.push(b.produce);
-      if (b.consume) consume.repeats.push(b.consume);
+      if (b.produce) addRepeat(produce, b.produce);
+      if (b.consume) addRepeat(consume, b.consume);
       if (b.skipped && !b.produce) produce.skipped = b.skipped;
       if (b.skipped) consume.skipped = b.skipped;
       progress.end(b.produce ? `produce ${(b.produce.mbPerSec ?? 0).toFixed(1)} MB/s; consume ${b.consume ? `${(b.consume.mbPerSec ?? 0).toFixed(1)} MB/s` : `skipped (${b.skipped})`}` : `skipped (${b.skipped})`);
