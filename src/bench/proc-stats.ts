@@ -32,23 +32,61 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
-/** User + system CPU time in seconds, or null. */
-export function cpuSeconds(pid: number): number | null {
+export interface CpuTimes {
+  userSec: number;
+  sysSec: number;
+}
+
+/** User and system CPU time from a stat file (process or thread), or null. */
+function cpuTimes(statPath: string): CpuTimes | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statPath, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces; fields after it start at 3 (state).
     const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(rest[14 - 3]);
-    const stime = Number(rest[15 - 3]);
-    return (utime + stime) / ticksPerSecond();
+    const hz = ticksPerSecond();
+    return { userSec: Number(rest[14 - 3]) / hz, sysSec: Number(rest[15 - 3]) / hz };
   } catch {
     return null;
   }
 }
 
+/** User + system CPU time of the whole process in seconds, or null. */
+export function cpuSeconds(pid: number): number | null {
+  const t = cpuTimes(`/proc/${pid}/stat`);
+  return t === null ? null : t.userSec + t.sysSec;
+}
+
+/** Involuntary context switches of the process's main thread (it was preempted), or null. */
+function preemptions(pid: number): number | null {
+  try {
+    const m = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface CpuSnapshot {
+  process: CpuTimes | null;
+  /** The main thread: the event loop (the rest is the libuv thread pool, GC and compiler threads). */
+  main: CpuTimes | null;
+  preemptions: number | null;
+  t: number;
+}
+
+function snapshot(pid: number): CpuSnapshot {
+  return { process: cpuTimes(`/proc/${pid}/stat`), main: cpuTimes(`/proc/${pid}/task/${pid}/stat`), preemptions: preemptions(pid), t: performance.now() };
+}
+
 export interface ProcWindow {
   /** Average CPU over the window, percent of one core. */
   cpuPct: number | null;
+  /** The system (kernel) part of cpuPct. */
+  sysCpuPct?: number | null;
+  /** CPU of the main thread (the event loop) alone, percent of one core. */
+  mainThreadCpuPct?: number | null;
+  /** Times per second the main thread was preempted (nonvoluntary context switches). */
+  mainPreemptionsPerSec?: number | null;
   rssMaxMB: number | null;
   rssAvgMB: number | null;
   rssEndMB: number | null;
@@ -59,8 +97,7 @@ const MB = 1024 * 1024;
 export class ProcSampler {
   private timer: NodeJS.Timeout | null = null;
   private samples: number[] = [];
-  private cpu0: number | null = null;
-  private t0 = 0;
+  private cpu0: CpuSnapshot | null = null;
 
   constructor(
     private readonly pid: number,
@@ -69,8 +106,7 @@ export class ProcSampler {
 
   start(): void {
     this.samples = [];
-    this.cpu0 = cpuSeconds(this.pid);
-    this.t0 = performance.now();
+    this.cpu0 = snapshot(this.pid);
     this.sample();
     this.timer = setInterval(() => this.sample(), this.intervalMs);
   }
@@ -84,11 +120,24 @@ export class ProcSampler {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.sample();
-    const cpu1 = cpuSeconds(this.pid);
-    const seconds = (performance.now() - this.t0) / 1000;
+    const a = this.cpu0;
+    const b = snapshot(this.pid);
+    const seconds = a === null ? 0 : (b.t - a.t) / 1000;
+    const pct = (x: number | null): number | null => (x === null || seconds <= 0 ? null : (x / seconds) * 100);
+    const both = <T>(f: (s: CpuSnapshot) => T | null): [T, T] | null => {
+      const x = a === null ? null : f(a);
+      const y = f(b);
+      return x === null || y === null ? null : [x, y];
+    };
+    const proc = both((s) => s.process);
+    const main = both((s) => s.main);
+    const pre = both((s) => s.preemptions);
     const s = this.samples;
     return {
-      cpuPct: this.cpu0 !== null && cpu1 !== null && seconds > 0 ? ((cpu1 - this.cpu0) / seconds) * 100 : null,
+      cpuPct: pct(proc && proc[1].userSec + proc[1].sysSec - proc[0].userSec - proc[0].sysSec),
+      sysCpuPct: pct(proc && proc[1].sysSec - proc[0].sysSec),
+      mainThreadCpuPct: pct(main && main[1].userSec + main[1].sysSec - main[0].userSec - main[0].sysSec),
+      mainPreemptionsPerSec: pre === null || seconds <= 0 ? null : (pre[1] - pre[0]) / seconds,
       rssMaxMB: s.length ? Math.max(...s) / MB : null,
       rssAvgMB: s.length ? s.reduce((a, b) => a + b, 0) / s.length / MB : null,
       rssEndMB: s.length ? s[s.length - 1] / MB : null,

@@ -60,6 +60,8 @@ async function runOne(ctx: RunContext, name: string, rate: number): Promise<Metr
       ...latencyMetrics('e2e', ct.latency),
       ...latencyMetrics('request', pt.latency),
       brokerCpuPct: b.cpuPct,
+      brokerMainThreadCpuPct: b.mainThreadCpuPct ?? null,
+      brokerPreemptionsPerSec: b.mainPreemptionsPerSec ?? null,
       brokerRssMaxMB: b.rssMaxMB,
       brokerRssAvgMB: b.rssAvgMB,
       clientCpuPct: window > 0 ? ((ct.clientCpuMs + pt.clientCpuMs) / window) * 100 : null,

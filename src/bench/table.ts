@@ -62,10 +62,12 @@ export function formatReport(r: BenchReport): string {
       if (s.skipped !== null && s.repeats.length === 0) return [s.name, 'skipped', '', '', '', '', '', ''];
       if (s.repeats.length === 0) return [s.name, 'FAILED', '', '', '', '', '', ''];
       const ceil = s.ceiling === null ? '-' : `${pct(med(s, 'ratioToCeiling'))} ${s.ceiling}`;
-      return [s.name, mbCell(s), int(med(s, 'recordsPerSec')), ceil, latencyCell(s), fixed(med(s, 'brokerCpuPct'), 0), rssCell(s), fixed(med(s, 'clientCpuPct'), 0)];
+      const cpu = med(s, 'brokerMainThreadCpuPct') === undefined ? fixed(med(s, 'brokerCpuPct'), 0) : `${fixed(med(s, 'brokerCpuPct'), 0)}/${fixed(med(s, 'brokerMainThreadCpuPct'), 0)}`;
+      return [s.name, mbCell(s), int(med(s, 'recordsPerSec')), ceil, latencyCell(s), cpu, rssCell(s), fixed(med(s, 'clientCpuPct'), 0)];
     });
-  out.push(table(['scenario', 'MB/s', 'records/s', 'vs ceiling', 'latency p50 / p99 / p99.9 ms', 'broker CPU%', 'broker RSS MB', 'client CPU%'], rows, [false, true, true, true, true, true, true, true]));
+  out.push(table(['scenario', 'MB/s', 'records/s', 'vs ceiling', 'latency p50 / p99 / p99.9 ms', 'broker CPU% all/loop', 'broker RSS MB', 'client CPU%'], rows, [false, true, true, true, true, true, true, true]));
   const partitions = r.scenarios.find((s) => s.kind === 'partitions');
+  out.push('(broker CPU: whole process / main thread (event loop); 100 = one core. rtt = produce request round trip.)');
   if (partitions) out.push('(partitions row RSS: idle empty / max under load / idle after load)');
   for (const s of r.scenarios) if (s.skipped !== null) out.push(`(${s.name} skipped: ${s.skipped})`);
   out.push('');
