@@ -71,6 +71,9 @@ interface Faults {
   /** Per step: crash or cut off whichever node leads (leader churn reaches the interesting interleavings). */
   leaderFaultRate: number;
   tornRate: number;
+  /** Chance that a Ready's write takes up to slowDiskTicks ticks instead of completing at once. */
+  slowDiskRate: number;
+  slowDiskTicks: number;
   proposeRate: number;
   transferRate: number;
   compactAfter: number;
@@ -86,6 +89,8 @@ interface SimNode {
   readonly id: NodeId;
   readonly storage: MemoryRaftStorage;
   node: RaftNode | undefined;
+  /** A Ready being written by a slow disk; the node keeps taking input meanwhile. */
+  writing: { readonly rd: Ready; readonly doneAt: number } | undefined;
   state: DigestState;
   clockRate: number;
   downUntil: number;
@@ -164,6 +169,8 @@ export class RaftSimulation {
       crashRate: r.nextFloat() * 0.015,
       leaderFaultRate: r.nextFloat() * 0.02,
       tornRate: r.nextFloat() * 0.003,
+      slowDiskRate: r.nextInt(2) === 0 ? 0 : r.nextFloat() * 0.5,
+      slowDiskTicks: 1 + r.nextInt(3 * this.options.electionTicks),
       proposeRate: 0.1 + r.nextFloat() * 0.6,
       transferRate: r.nextFloat() * 0.005,
       compactAfter: 5 + r.nextInt(40),
@@ -176,7 +183,7 @@ export class RaftSimulation {
     this.#voters = Array.from({ length: this.options.voters }, (_, i) => i + 1);
     this.#observers = Array.from({ length: this.options.observers }, (_, i) => this.options.voters + i + 1);
     for (const id of [...this.#voters, ...this.#observers]) {
-      const sim: SimNode = { id, storage: new MemoryRaftStorage(), node: undefined, state: EMPTY_STATE, clockRate: 0.8 + r.nextFloat() * 0.2, downUntil: 0 };
+      const sim: SimNode = { id, storage: new MemoryRaftStorage(), node: undefined, writing: undefined, state: EMPTY_STATE, clockRate: 0.8 + r.nextFloat() * 0.2, downUntil: 0 };
       this.#nodes.push(sim);
       this.#start(sim);
     }
@@ -222,6 +229,7 @@ export class RaftSimulation {
 
   #crash(sim: SimNode, torn: boolean): void {
     sim.node = undefined;
+    sim.writing = undefined;
     // Half the restarts are quick (within an election), the rest take up to five timeouts.
     const longest = this.#rng.nextInt(2) === 0 ? 5 : 5 * this.options.electionTicks;
     sim.downUntil = this.#now + 1 + this.#rng.nextInt(longest);
@@ -229,21 +237,43 @@ export class RaftSimulation {
     this.#log(`crash ${sim.id}${torn ? ' (torn write)' : ''}`);
   }
 
-  /** Persist, send, apply and advance every Ready the node has (maybe crashing mid-persist). */
+  /**
+   * Persist, send, apply and advance every Ready the node has. A slow disk
+   * leaves a Ready in flight (the node keeps stepping input meanwhile); a
+   * torn write crashes the node mid-persist.
+   */
   #process(sim: SimNode): void {
-    while (sim.node?.hasReady()) {
-      const node = sim.node;
-      const rd = node.ready();
-      if (this.#lossy && this.#rng.nextFloat() < this.#faults.tornRate) {
-        this.#persistTorn(sim, rd);
-        this.#crash(sim, true);
-        this.#stats.tornWrites += 1;
+    while (sim.node && !sim.writing && sim.node.hasReady()) {
+      const rd = sim.node.ready();
+      if (this.#lossy && this.#rng.nextFloat() < this.#faults.slowDiskRate) {
+        sim.writing = { rd, doneAt: this.#now + 1 + this.#rng.nextInt(this.#faults.slowDiskTicks) };
         return;
       }
-      sim.storage.persist(rd);
-      for (const m of rd.messages) this.#send(m);
-      this.#apply(sim, rd);
-      node.advance(rd);
+      this.#complete(sim, rd);
+    }
+  }
+
+  #complete(sim: SimNode, rd: Ready): void {
+    const node = sim.node!;
+    if (this.#lossy && this.#rng.nextFloat() < this.#faults.tornRate) {
+      this.#persistTorn(sim, rd);
+      this.#crash(sim, true);
+      this.#stats.tornWrites += 1;
+      return;
+    }
+    sim.storage.persist(rd);
+    for (const m of rd.messages) this.#send(m);
+    this.#apply(sim, rd);
+    node.advance(rd);
+  }
+
+  #finishWrites(): void {
+    for (const sim of this.#nodes) {
+      if (!sim.writing || sim.writing.doneAt > this.#now) continue;
+      const { rd } = sim.writing;
+      sim.writing = undefined;
+      this.#complete(sim, rd);
+      this.#process(sim);
     }
   }
 
@@ -417,6 +447,7 @@ export class RaftSimulation {
   #step(): void {
     this.#now += 1;
     if (this.#lossy) this.#injectFaults();
+    this.#finishWrites();
     this.#tickAll();
     this.#deliverDue();
     this.#propose();

@@ -169,8 +169,13 @@ export class RaftNode {
       log.stableSnapshotTo(rd.snapshot.meta.index);
       log.appliedTo(rd.snapshot.meta.index);
     }
-    const last = rd.entries[rd.entries.length - 1];
-    if (last) log.stableTo(last.index, last.term);
+    // Normally the last entry is still there; if a newer leader overwrote part
+    // of what was written, what precedes the overwrite is stable all the same
+    // (same index and term means same entry, by log matching).
+    for (let i = rd.entries.length - 1; i >= 0; i -= 1) {
+      const entry = rd.entries[i]!;
+      if (log.stableTo(entry.index, entry.term)) break;
+    }
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied) log.appliedTo(lastApplied.index);
   }

@@ -195,11 +195,17 @@ export class RaftLog {
     return this.slice(lo, this.#committed + 1, maxCount);
   }
 
-  /** The driver persisted entries through (index, term): drop them from the unstable tail if still there. */
-  stableTo(index: number, term: number): void {
-    if (index < this.#offset || this.term(index) !== term) return;
+  /**
+   * The driver persisted entries through (index, term): drop them from the
+   * unstable tail if still there. Returns false when that entry has since
+   * been replaced in memory (a newer leader overwrote it before the write
+   * finished), in which case the replacement is still unstable.
+   */
+  stableTo(index: number, term: number): boolean {
+    if (index < this.#offset || this.term(index) !== term) return false;
     this.#unstable = this.#unstable.slice(index + 1 - this.#offset);
     this.#offset = index + 1;
+    return true;
   }
 
   /** The driver installed the snapshot at `index`. */
