@@ -124,8 +124,34 @@ export async function unlinkIfExists(path: string): Promise<boolean> {
   }
 }
 
+/** Renames from -> to; false when `from` does not exist. */
+export async function renameIfExists(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+/** The error a read of a file that went away raises (readers retry on ENOENT). */
+export function goneError(path: string): Error {
+  return Object.assign(new Error(`${path} is gone`), { code: 'ENOENT' });
+}
+
 export function isErrno(err: unknown, code: string): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
 }
 
 /** Size of a file (0 when it does not exist). */

@@ -10,6 +10,8 @@
  *   point onward is verified batch by batch (framing, CRC-32C, offset order)
  *   and the log is truncated at the first bad or torn batch; later segments
  *   are deleted. Indexes of recovered segments are rebuilt.
+ * - A cleaner swap interrupted by a crash is finished when it was committed
+ *   (its `.swap` record exists) and rolled back otherwise (segment-swap.ts).
  * - Index files that are missing or inconsistent are rebuilt from the log.
  * - The log start offset comes from the checkpoint, raised to the first
  *   segment's base offset.
@@ -23,6 +25,7 @@ import type { HandleCache } from './handle-cache.js';
 import type { LogConfig } from './log-config.js';
 import { MAX_RELATIVE_OFFSET } from './offset-limits.js';
 import { Segment, type SegmentSettings } from './segment.js';
+import { recoverSwaps } from './segment-swap.js';
 import { floorSearch } from './sorted-search.js';
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js';
 import { TIME_INDEX_ENTRY_BYTES } from './time-index.js';
@@ -53,6 +56,8 @@ export async function loadLog(dir: string, config: LogConfig, ctx: LoadContext):
   const cleanShutdown = await unlinkIfExists(join(dir, CLEAN_SHUTDOWN_FILE));
   if (cleanShutdown) await fsyncDir(dir);
   const settings = segmentSettings(config);
+  const swaps = await recoverSwaps(dir);
+  if (swaps.length > 0) ctx.logger.warn({ dir, swaps }, 'finished cleaner segment swaps interrupted by a crash');
   const files = await scanDir(dir, ctx.logger);
   const checkpoint = await readCheckpoint(dir);
   if (typeof checkpoint === 'string') ctx.logger.warn({ dir, problem: checkpoint }, 'ignoring unreadable log checkpoint');

@@ -6,8 +6,12 @@
  * to the log dir holding the fewest. All logs share one bounded cache of read
  * handles (only active segments keep handles of their own).
  *
- * Periodic work (flush.ms, and later retention) is driven from outside
- * through `flushDue(nowMs)`, so no timer hides in here.
+ * Periodic work is driven from outside, so no timer hides in here:
+ * `flushDue` (flush.ms), `cleanupDue` (retention, every
+ * log.retention.check.interval.ms), `cleanDue` (compaction, every
+ * log.cleaner.backoff.ms). Both of the latter also remove the `.deleted`
+ * files whose file.delete.delay.ms has passed. Each runs one round at a
+ * time; a call while its previous round runs returns at once.
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +19,11 @@ import { type Logger, pino } from 'pino';
 import { DuplicateLogDirError, InvalidPartitionNameError, LogClosedError } from './errors.js';
 import { HandleCache } from './handle-cache.js';
 import { type LogConfig, resolveLogConfig } from './log-config.js';
+import { readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-checkpoint.js';
+import { cleanLog, type CleanStats } from './cleaner.js';
+import { DeferredDeletes } from './deferred-deletes.js';
 import { PartitionLog } from './partition-log.js';
+import { applyRetention } from './retention.js';
 
 export interface LogManagerOptions {
   readonly logDirs: readonly string[];
@@ -28,6 +36,17 @@ export interface LogManagerOptions {
   readonly now?: () => number;
   /** Directories in the log dirs that are not partition logs of this manager (e.g. the metadata log). */
   readonly exclude?: (dirName: string) => boolean;
+  /** Most keys the cleaner maps in one pass over a log (default 1,000,000). */
+  readonly cleanerMaxMapEntries?: number;
+}
+
+/** The high watermark of a partition (retention and cleaning stay below it); undefined skips the log. */
+export type HighWatermarkOf = (topic: string, partition: number) => number | undefined;
+
+export interface RetentionRound {
+  /** Logs whose old segments were deleted. */
+  readonly logs: number;
+  readonly segmentsDeleted: number;
 }
 
 export interface TopicPartitionLog {
@@ -71,6 +90,11 @@ export class LogManager {
   readonly #handles: HandleCache;
   readonly #logs = new Map<string, TopicPartitionLog>();
   readonly #pending = new Map<string, { readonly promise: Promise<PartitionLog>; readonly logDir: string }>();
+  readonly #deletes = new DeferredDeletes();
+  readonly #cleanerCheckpoints = new WeakMap<PartitionLog, number | null>();
+  readonly #cleanerMaxMapEntries: number;
+  #retentionRound: Promise<RetentionRound> | null = null;
+  #cleanerRound: Promise<CleanStats[]> | null = null;
   #closed = false;
 
   constructor(options: LogManagerOptions) {
@@ -82,6 +106,7 @@ export class LogManager {
     this.#concurrency = Math.max(1, options.openConcurrency ?? 8);
     this.#exclude = options.exclude ?? (() => false);
     this.#handles = new HandleCache(options.maxOpenReadHandles ?? 1000);
+    this.#cleanerMaxMapEntries = options.cleanerMaxMapEntries ?? 1_000_000;
   }
 
   get handleCache(): HandleCache {
@@ -184,10 +209,101 @@ export class LogManager {
     return due.length;
   }
 
+  /**
+   * Retention over every log (retention.ms, retention.bytes, segments below
+   * the log start offset), then removal of due `.deleted` files.
+   */
+  cleanupDue(nowMs = this.#now(), highWatermark?: HighWatermarkOf): Promise<RetentionRound> {
+    if (this.#retentionRound !== null) return Promise.resolve({ logs: 0, segmentsDeleted: 0 });
+    const round = this.#retain(nowMs, highWatermark).finally(() => {
+      this.#retentionRound = null;
+    });
+    this.#retentionRound = round;
+    return round;
+  }
+
+  async #retain(nowMs: number, highWatermark?: HighWatermarkOf): Promise<RetentionRound> {
+    let logs = 0;
+    let segmentsDeleted = 0;
+    for (const { topic, partition, log } of this.all()) {
+      const hw = highWatermark === undefined ? log.logEndOffset : highWatermark(topic, partition);
+      if (hw === undefined || log.isClosed) continue;
+      try {
+        const plan = await applyRetention(log, nowMs, hw);
+        if (plan === null) continue;
+        logs++;
+        segmentsDeleted += plan.deleteCount;
+        this.#logger.info({ topic, partition, reason: plan.reason, segments: plan.deleteCount, logStartOffset: plan.newLogStartOffset }, 'retention deleted old segments');
+      } catch (err) {
+        if (!log.isClosed) this.#logger.warn({ topic, partition, err }, 'retention check failed; retrying next round');
+      }
+    }
+    await this.deleteDue(nowMs);
+    return { logs, segmentsDeleted };
+  }
+
+  /**
+   * One cleaner round: compacts every log with cleanup.policy=compact whose
+   * dirty ratio (or max.compaction.lag.ms) calls for it, one log at a time,
+   * and checkpoints how far each got. Then removes due `.deleted` files.
+   */
+  cleanDue(nowMs = this.#now(), highWatermark?: HighWatermarkOf): Promise<CleanStats[]> {
+    if (this.#cleanerRound !== null) return Promise.resolve([]);
+    const round = this.#clean(nowMs, highWatermark).finally(() => {
+      this.#cleanerRound = null;
+    });
+    this.#cleanerRound = round;
+    return round;
+  }
+
+  async #clean(nowMs: number, highWatermark?: HighWatermarkOf): Promise<CleanStats[]> {
+    const done: CleanStats[] = [];
+    for (const { topic, partition, log } of this.all()) {
+      if (this.#closed) break;
+      if (log.isClosed || !log.config.cleanupPolicy.compact) continue;
+      const hw = highWatermark === undefined ? log.logEndOffset : highWatermark(topic, partition);
+      if (hw === undefined) continue;
+      try {
+        let checkpoint = this.#cleanerCheckpoints.get(log);
+        if (checkpoint === undefined) checkpoint = await readCleanerCheckpoint(log.dir);
+        this.#cleanerCheckpoints.set(log, checkpoint);
+        const outcome = await cleanLog(log, {
+          nowMs,
+          highWatermark: hw,
+          checkpoint,
+          maxMapEntries: this.#cleanerMaxMapEntries,
+          logger: this.#logger.child({ component: 'log-cleaner', topic, partition }),
+          stopped: () => this.#closed,
+        });
+        if (outcome.kind === 'aborted') this.#logger.debug({ topic, partition, reason: outcome.reason }, 'cleaning aborted; retrying next round');
+        if (outcome.kind !== 'cleaned') continue;
+        await writeCleanerCheckpoint(log.dir, outcome.stats.endOffset);
+        this.#cleanerCheckpoints.set(log, outcome.stats.endOffset);
+        done.push(outcome.stats);
+      } catch (err) {
+        if (!log.isClosed) this.#logger.error({ topic, partition, err }, 'cleaning a log failed; retrying next round');
+      }
+    }
+    await this.deleteDue(nowMs);
+    return done;
+  }
+
+  /** Removes `.deleted` segment files whose file.delete.delay.ms has passed. */
+  async deleteDue(nowMs = this.#now()): Promise<number> {
+    try {
+      return await this.#deletes.runDue(nowMs);
+    } catch (err) {
+      this.#logger.warn({ err }, 'removing deleted segment files failed');
+      return 0;
+    }
+  }
+
   /** Closes every log cleanly (each writes its clean-shutdown marker). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#cleanerRound?.catch(() => undefined);
+    await this.#retentionRound?.catch(() => undefined);
     await Promise.all([...this.#pending.values()].map((p) => p.promise.catch(() => undefined)));
     const results = await Promise.allSettled(this.all().map(({ log }) => log.close()));
     await this.#handles.closeAll();
@@ -214,6 +330,6 @@ export class LogManager {
 
   #openLog(dir: string, config: LogConfig, topic: string, partition: number): Promise<PartitionLog> {
     const logger = this.#logger.child({ component: 'log', topic, partition });
-    return PartitionLog.open(dir, config, logger, { now: this.#now, handles: this.#handles });
+    return PartitionLog.open(dir, config, logger, { now: this.#now, handles: this.#handles, deletes: this.#deletes });
   }
 }

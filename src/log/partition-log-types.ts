@@ -1,4 +1,5 @@
 /** Option and result types of PartitionLog (kept apart so partition-log.ts stays small). */
+import type { DeferredDeletes } from './deferred-deletes.js';
 import type { HandleCache } from './handle-cache.js';
 
 export interface PartitionLogOptions {
@@ -6,6 +7,8 @@ export interface PartitionLogOptions {
   readonly now?: () => number;
   /** Read-handle cache, shared by the logs of a LogManager; a private one otherwise. */
   readonly handles?: HandleCache;
+  /** Where `.deleted` segment files wait for removal; shared by a LogManager's logs, a private one otherwise. */
+  readonly deletes?: DeferredDeletes;
 }
 
 export interface AppendOptions {

@@ -16,6 +16,12 @@
  * - `flush` is group-committed: concurrent calls share one fsync.
  * - An I/O error during a write marks the log failed (Kafka takes the log dir
  *   offline); appends are refused until it is reopened and recovered.
+ * - Segments leaving the log by retention, DeleteRecords or cleaning are
+ *   retired (reads through them retry on the new list) and their files
+ *   renamed to `.deleted`, removed after file.delete.delay.ms.
+ * - `structureVersion` changes whenever existing segments change
+ *   (truncation, deletion, a cleaner swap), so the cleaner can tell whether
+ *   the segments it cleaned are still the log's.
  *
  * Offsets are JS numbers (safe integers) throughout.
  */
@@ -38,11 +44,13 @@ import { GroupCommit } from './group-commit.js';
 import { HandleCache } from './handle-cache.js';
 import type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
 import type { LogConfig } from './log-config.js';
+import { DeferredDeletes } from './deferred-deletes.js';
 import { loadLog, segmentSettings } from './log-loader.js';
+import { abandonCleaned, swapInCleaned, type CleanedSegment } from './cleaner-swap.js';
 import { shouldRoll } from './roll-policy.js';
 import { Segment } from './segment.js';
+import { checkOffset, findMaxTimestamp, findOffsetForTimestamp, floorSegment } from './segment-queries.js';
 import { SerialQueue } from './serial-queue.js';
-import { NO_TIMESTAMP } from './time-index.js';
 
 export type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
 
@@ -73,6 +81,8 @@ export class PartitionLog {
   readonly #now: () => number;
   readonly #handles: HandleCache;
   readonly #ownsHandles: boolean;
+  readonly #deletes: DeferredDeletes;
+  #version = 0;
   readonly #queue = new SerialQueue();
   readonly #commit: GroupCommit;
   /** Sorted by base offset; replaced (never mutated) so readers can hold a snapshot. */
@@ -90,8 +100,9 @@ export class PartitionLog {
   /** The group still accepting appends (it has not started writing), if any. */
   #openGroup: AppendGroup | null = null;
 
-  private constructor(dir: string, config: LogConfig, logger: Logger, now: () => number, handles: HandleCache, owns: boolean) {
+  private constructor(dir: string, config: LogConfig, logger: Logger, now: () => number, handles: HandleCache, owns: boolean, deletes: DeferredDeletes) {
     this.#dir = dir;
+    this.#deletes = deletes;
     this.#config = config;
     this.#logger = logger;
     this.#now = now;
@@ -111,7 +122,8 @@ export class PartitionLog {
     const now = options.now ?? Date.now;
     const owns = options.handles === undefined;
     const handles = options.handles ?? new HandleCache();
-    const log = new PartitionLog(dir, config, logger ?? pino({ level: 'silent' }), now, handles, owns);
+    const deletes = options.deletes ?? new DeferredDeletes();
+    const log = new PartitionLog(dir, config, logger ?? pino({ level: 'silent' }), now, handles, owns, deletes);
     const loaded = await loadLog(dir, config, { logger: log.#logger, handles, nowMs: now() });
     log.#segments = loaded.segments;
     log.#logStartOffset = loaded.logStartOffset;
@@ -174,6 +186,16 @@ export class PartitionLog {
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
     return this.#segments.map((s) => s.baseOffset);
+  }
+
+  /** The current segments, oldest first, the active one last (for retention and the cleaner; do not mutate). */
+  segmentList(): readonly Segment[] {
+    return this.#segments;
+  }
+
+  /** Changes whenever existing segments are truncated, deleted or replaced. */
+  get structureVersion(): number {
+    return this.#version;
   }
 
   /** New settings apply to later decisions (rolls, flushes); existing segments keep their index capacity. */
@@ -243,18 +265,7 @@ export class PartitionLog {
    * is at or after `offset` within the same batch. Null if no batch qualifies.
    */
   offsetForTimestamp(ts: number): Promise<TimestampAndOffset | null> {
-    return this.#retryingRead(async () => {
-      const minOffset = this.#logStartOffset;
-      const segs = this.#segments;
-      for (let i = Math.max(0, floorSegment(segs, minOffset)); i < segs.length; i++) {
-        const seg = segs[i] as Segment;
-        await seg.ensureIndexes();
-        if (seg.maxTimestamp < ts) continue;
-        const batch = await seg.findByTimestamp(ts, minOffset);
-        if (batch !== null) return { offset: Math.max(batch.baseOffset, minOffset), timestamp: batch.maxTimestamp };
-      }
-      return null;
-    });
+    return this.#retryingRead(() => findOffsetForTimestamp(this.#segments, this.#logStartOffset, ts));
   }
 
   /**
@@ -262,16 +273,7 @@ export class PartitionLog {
    * batch carrying it (batch granularity), or null when no batch has a timestamp.
    */
   maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
-    return this.#retryingRead(async () => {
-      let best: TimestampAndOffset | null = null;
-      for (const seg of this.#segments) {
-        await seg.ensureIndexes();
-        if (seg.maxTimestamp > (best?.timestamp ?? NO_TIMESTAMP)) {
-          best = { timestamp: seg.maxTimestamp, offset: seg.offsetOfMaxTimestamp };
-        }
-      }
-      return best;
-    });
+    return this.#retryingRead(() => findMaxTimestamp(this.#segments));
   }
 
   /**
@@ -313,6 +315,7 @@ export class PartitionLog {
     }
     this.#openGroup = null; // later appends go after this truncation
     if (offset >= this.#nextOffset) return this.#queue.run(() => Promise.resolve());
+    this.#version++;
     const full = offset < this.#logStartOffset;
     this.#nextOffset = offset;
     if (full) this.#logStartOffset = offset;
@@ -320,10 +323,11 @@ export class PartitionLog {
   }
 
   /**
-   * Advances the log start offset to `offset` (DeleteRecords) and deletes the
-   * segments wholly below it. The new start is checkpointed before any file goes.
+   * Advances the log start offset to `offset` (DeleteRecords, or retention
+   * with the base of the first segment it keeps) and deletes the segments
+   * wholly below it. The new start is checkpointed before any file goes.
    */
-  deleteRecordsBefore(offset: number): Promise<void> {
+  deleteRecordsBefore(offset: number, reason = 'delete-records'): Promise<void> {
     try {
       this.#checkWritable();
       checkOffset(offset);
@@ -334,9 +338,42 @@ export class PartitionLog {
       return Promise.reject(err);
     }
     this.#openGroup = null;
-    if (offset <= this.#logStartOffset) return this.#queue.run(() => Promise.resolve());
-    this.#logStartOffset = offset;
-    return this.#queue.run(() => this.#guard(() => this.#deleteBelow(offset)));
+    const start = Math.max(offset, this.#logStartOffset);
+    // Segments left below the start (e.g. by a crash before their deletion) go too.
+    const stale = (this.#segments[1]?.baseOffset ?? Number.POSITIVE_INFINITY) <= start;
+    if (start === this.#logStartOffset && !stale) return this.#queue.run(() => Promise.resolve());
+    this.#logStartOffset = start;
+    this.#version++;
+    return this.#queue.run(() => this.#guard(() => this.#deleteBelow(start, reason)));
+  }
+
+  /**
+   * Replaces `sources` (consecutive sealed segments) by the cleaned segment
+   * written at `cleaned.path`, on the log's queue. Returns the new
+   * structure version; refused (null, the cleaned file removed) when the log
+   * changed since `version`.
+   */
+  replaceSegments(sources: readonly Segment[], cleaned: CleanedSegment, version: number): Promise<number | null> {
+    return this.#queue.run(() =>
+      this.#guard(async () => {
+        const segs = this.#segments;
+        const at = segs.indexOf(sources[0] as Segment);
+        const current = at >= 0 && this.#version === version && !this.#closed && sources.every((s, i) => segs[at + i] === s);
+        const next = segs[at + sources.length];
+        if (!current || next === undefined || next.baseOffset !== cleaned.endOffset) {
+          await abandonCleaned(cleaned);
+          return null;
+        }
+        const fresh = await swapInCleaned(this.#dir, sources, cleaned, {
+          settings: segmentSettings(this.#config),
+          handles: this.#handles,
+          nowMs: this.#now(),
+          dispose: (paths) => this.#deletes.schedule(paths, this.#now() + this.#config.fileDeleteDelayMs),
+        });
+        this.#segments = [...segs.slice(0, at), fresh, ...segs.slice(at + sources.length)];
+        return ++this.#version;
+      }),
+    );
   }
 
   /** Waits for queued writes, fsyncs, writes the clean-shutdown marker and closes every handle. */
@@ -510,7 +547,7 @@ export class PartitionLog {
     this.#logger.info({ dir: this.#dir, offset, deletedSegments: old.map((s) => s.baseOffset) }, 'emptied log');
   }
 
-  async #deleteBelow(offset: number): Promise<void> {
+  async #deleteBelow(offset: number, reason: string): Promise<void> {
     await this.#persistCheckpoint();
     const active = this.#active;
     // The active segment is wholly below: start a new one so it can go too.
@@ -521,8 +558,12 @@ export class PartitionLog {
     if (n === 0) return;
     const doomed = segs.slice(0, n);
     this.#segments = segs.slice(n);
-    for (const d of doomed) await d.delete();
-    this.#logger.info({ dir: this.#dir, logStartOffset: offset, deletedSegments: doomed.map((d) => d.baseOffset) }, 'deleted records');
+    for (const d of doomed) d.retire();
+    const renamed: string[] = [];
+    for (const d of doomed) renamed.push(...(await d.renameToDeleted()));
+    await fsyncDir(this.#dir);
+    this.#deletes.schedule(renamed, this.#now() + this.#config.fileDeleteDelayMs);
+    this.#logger.info({ dir: this.#dir, logStartOffset: offset, reason, deletedSegments: doomed.map((d) => d.baseOffset) }, 'deleted old segments');
   }
 
   #persistCheckpoint(): Promise<void> {
@@ -567,25 +608,4 @@ export class PartitionLog {
     }
     this.#logger.debug({ dir: this.#dir, clean: keep }, 'log closed');
   }
-}
-
-/** Index of the last segment with baseOffset <= offset, or -1. */
-function floorSegment(segs: readonly Segment[], offset: number): number {
-  let lo = 0;
-  let hi = segs.length - 1;
-  let found = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((segs[mid] as Segment).baseOffset <= offset) {
-      found = mid;
-      lo = mid + 1;
-    } else {
-      hi = mid - 1;
-    }
-  }
-  return found;
-}
-
-function checkOffset(offset: number): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`offset ${offset} is not a non-negative safe integer`);
 }

@@ -20,8 +20,10 @@ import type { FileHandle } from 'node:fs/promises';
 import { BatchScanner, type ScanProblem, wholeBatchesEnd } from './batch-scanner.js';
 import { CorruptLogError } from './errors.js';
 import {
+  goneError,
   readAt,
   readSmallFile,
+  renameIfExists,
   segmentPath,
   unlinkIfExists,
   writeAt,
@@ -324,6 +326,34 @@ export class Segment {
     return removed;
   }
 
+  /**
+   * Marks the segment replaced or deleted: reads through it fail from now on
+   * as if its file were gone, so readers retry on the log's new segment list.
+   */
+  retire(): void {
+    this.#deleted = true;
+  }
+
+  get isRetired(): boolean {
+    return this.#deleted;
+  }
+
+  /**
+   * Retires the segment and renames its files to `<name>.deleted` (Kafka's
+   * asynchronous delete): a read already holding a handle finishes on the old
+   * file; the caller removes the returned paths later.
+   */
+  async renameToDeleted(): Promise<string[]> {
+    this.retire();
+    await this.#closeWriter();
+    const renamed: string[] = [];
+    for (const path of [this.logPath, this.indexPath, this.timeIndexPath]) {
+      if (await renameIfExists(path, `${path}${DELETED_SUFFIX}`)) renamed.push(`${path}${DELETED_SUFFIX}`);
+    }
+    this.#handles.evict(this.logPath);
+    return renamed;
+  }
+
   /** Closes handles and removes the three files. */
   async delete(): Promise<void> {
     this.#deleted = true;
@@ -368,7 +398,7 @@ export class Segment {
     // One read usually covers both the header scan from the index entry
     // (about one index interval) and the data returned.
     const windowBytes = Math.max(SCAN_WINDOW_BYTES, Math.min(maxBytes, MAX_READ_WINDOW_BYTES) + 2 * this.#settings.indexIntervalBytes);
-    return this.#handles.use(this.logPath, async (fh) => {
+    return this.#use(async (fh) => {
       const scanner = new BatchScanner(fh, start, limit, { windowBytes });
       const first = await this.#scanWith(scanner, (b) => b.lastOffset >= offset);
       if (first === null) return null;
@@ -399,7 +429,7 @@ export class Segment {
 
   async #scanFor(start: number, limit: number, pred: (b: BatchInfo) => boolean): Promise<BatchInfo | null> {
     if (start >= limit) return null;
-    return this.#handles.use(this.logPath, (fh) => this.#scanWith(new BatchScanner(fh, start, limit), pred));
+    return this.#use((fh) => this.#scanWith(new BatchScanner(fh, start, limit), pred));
   }
 
   /** First batch satisfying pred; a short file (concurrent truncation) counts as the end. */
@@ -414,12 +444,21 @@ export class Segment {
     return null;
   }
 
+  /** A read through the handle cache that fails (ENOENT) if the segment was retired meanwhile. */
+  async #use<T>(fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+    if (this.#deleted) throw goneError(this.logPath);
+    const out = await this.#handles.use(this.logPath, fn);
+    if (this.#deleted) throw goneError(this.logPath);
+    return out;
+  }
+
   #loaded(): Indexes {
     if (this.#indexes === null) throw new Error(`indexes of ${this.logPath} are not loaded`);
     return this.#indexes;
   }
 
   async #loadIndexes(): Promise<void> {
+    if (this.#deleted) throw goneError(this.logPath);
     const [offBytes, timeBytes] = await Promise.all([readSmallFile(this.indexPath), readSmallFile(this.timeIndexPath)]);
     const { maxOffsetIndexEntries, maxTimeIndexEntries } = this.#settings;
     const offsets =
@@ -550,6 +589,7 @@ export class Segment {
 }
 
 const EMPTY = Buffer.alloc(0);
+export const DELETED_SUFFIX = '.deleted';
 const SCAN_WINDOW_BYTES = 16 * 1024;
 /** Cap on the speculative first read of a fetch; larger fetches take a second read. */
 const MAX_READ_WINDOW_BYTES = 1024 * 1024;
