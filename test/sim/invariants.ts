@@ -164,7 +164,7 @@ export class InvariantChecker {
         for (; i >= lo; i -= 1) {
           const ea = logA.entries[i - logA.first]!;
           const eb = logB.entries[i - logB.first]!;
-          if (ea.term !== eb.term || entryKey(ea.data) !== entryKey(eb.data)) {
+          if (ea.term !== eb.term || (ea.data !== eb.data && entryKey(ea.data) !== entryKey(eb.data))) {
             violation(`log matching: nodes ${idA} and ${idB} agree on a later entry but differ at index ${i}`);
           }
         }

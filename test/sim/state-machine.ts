@@ -34,8 +34,16 @@ export function decodeState(data: Uint8Array): DigestState {
   return JSON.parse(decoder.decode(data)) as DigestState;
 }
 
+const keys = new WeakMap<Uint8Array, string>();
+
+/** The entry's data as text; cached per buffer (nodes share the buffers a message carried). */
 export function entryKey(data: Uint8Array): string {
-  return decoder.decode(data);
+  let key = keys.get(data);
+  if (key === undefined) {
+    key = decoder.decode(data);
+    keys.set(data, key);
+  }
+  return key;
 }
 
 export function entryData(key: string): Uint8Array {

@@ -182,7 +182,7 @@ export class RaftCore {
   tickElection(): void {
     this.electionElapsed += 1;
     if (this.isVoter() && this.electionElapsed >= this.randomizedElectionTimeout) {
-      this.electionElapsed = 0;
+      this.resetElectionTimer(); // a fresh random wait for every attempt, so colliding nodes drift apart
       this.campaign(this.limits.preVote ? 'pre-vote' : 'election');
     }
   }

@@ -220,8 +220,10 @@ export class LeaderRole implements Role {
     return core.log.commitTo(index);
   }
 
+  /** Send new entries to everyone, and an empty append to whoever has not yet been told the commit index. */
   #broadcastAppend(): void {
-    for (const peer of this.#progress.keys()) this.#sendAppend(peer, true);
+    const committed = this.#core.log.committed;
+    for (const [peer, pr] of this.#progress) this.#sendAppend(peer, pr.sentCommit < committed);
   }
 
   #broadcastHeartbeat(): void {
