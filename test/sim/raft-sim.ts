@@ -40,6 +40,8 @@ export interface SimOptions {
   readonly heartbeatTicks?: number;
   /** Ticks allowed, after faults stop, to elect a leader and commit a proposal everywhere. */
   readonly livenessTicks?: number;
+  /** Called with every trace line (deliveries, faults, proposals) as it happens, for debugging a seed. */
+  readonly onEvent?: (line: string) => void;
 }
 
 export interface SimStats {
@@ -134,7 +136,8 @@ function describeMessage(m: Message): string {
 }
 
 export class RaftSimulation {
-  readonly options: Required<SimOptions>;
+  readonly options: Required<Omit<SimOptions, 'onEvent'>>;
+  readonly #onEvent: ((line: string) => void) | undefined;
   readonly #rng: Random;
   readonly #faults: Faults;
   readonly #nodes: SimNode[] = [];
@@ -151,13 +154,9 @@ export class RaftSimulation {
   #stats = { delivered: 0, dropped: 0, crashes: 0, tornWrites: 0, partitions: 0, snapshotsSent: 0 };
 
   constructor(options: SimOptions) {
-    this.options = {
-      observers: 0,
-      electionTicks: 10,
-      heartbeatTicks: 2,
-      livenessTicks: 400,
-      ...options,
-    };
+    const { onEvent, ...rest } = options;
+    this.options = { observers: 0, electionTicks: 10, heartbeatTicks: 2, livenessTicks: 400, ...rest };
+    this.#onEvent = onEvent;
     this.#rng = seededRandom(options.seed);
     const r = this.#rng;
     this.#faults = {
@@ -190,7 +189,9 @@ export class RaftSimulation {
   }
 
   #log(event: string): void {
-    this.#trace.push(`[${this.#now}] ${event}`);
+    const line = `[${this.#now}] ${event}`;
+    this.#onEvent?.(line);
+    this.#trace.push(line);
     if (this.#trace.length > TRACE_LENGTH) this.#trace.shift();
   }
 

@@ -7,6 +7,7 @@
  *   npm run test:sim               SEEDS=500 seeds per shape
  *   SEED=1234 npx vitest run test/unit/raft/sim.test.ts    replay one seed
  *   SEEDS=n SEED_BASE=b STEPS=k    choose how many, from where, how long
+ *   TRACE=1                        print every simulated event (with SEED=…)
  *
  * A failure message starts with the seed and prints the replay command.
  */
@@ -43,7 +44,8 @@ describe('raft simulation', () => {
     it(`${shape.name}: safety every step, liveness after healing (${seeds.length} seeds × ${steps} ticks)`, async () => {
       const results: SimStats[] = [];
       for (const seed of seeds) {
-        results.push(runSimulation({ seed, voters: shape.voters, observers: shape.observers, steps }));
+        const onEvent = process.env.TRACE ? (line: string) => console.log(line) : undefined;
+        results.push(runSimulation({ seed, voters: shape.voters, observers: shape.observers, steps, ...(onEvent ? { onEvent } : {}) }));
         // Let the worker answer the test runner between seeds on long runs.
         await new Promise((resolve) => setImmediate(resolve));
       }
