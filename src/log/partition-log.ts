@@ -289,6 +289,8 @@ export class PartitionLog {
       } catch (err) {
         if (err instanceof LogError || err instanceof RangeError) throw err;
         if (!isErrno(err, 'ENOENT') || tries >= READ_RETRIES) throw new LogIoError(this.#dir, err);
+        // The segment list is being changed (a swap retires segments before the new ones are in).
+        await this.#queue.idle();
       }
     }
   }
