@@ -9,19 +9,8 @@
 import { ConfigResourceTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaClient } from '../helpers/kafkajs.js';
-import { CompressionTypes } from './helpers/kafkajs-zstd.js';
-import { CODECS, MAX_MESSAGE_BYTES, createTopic, expectStored, logVersions, matrixRecords, startMatrixBroker, type Codec, type MatrixBroker, type MatrixRecord } from './helpers/matrix.js';
-
-export const KAFKAJS_CODEC: Record<Codec, CompressionTypes> = {
-  none: CompressionTypes.None,
-  gzip: CompressionTypes.GZIP,
-  snappy: CompressionTypes.Snappy,
-  lz4: CompressionTypes.LZ4,
-  zstd: CompressionTypes.ZSTD,
-};
-
-export const kafkajsMessages = (records: readonly MatrixRecord[]) =>
-  records.map((r) => ({ partition: 0, key: r.key, value: r.value, headers: Object.fromEntries(r.headers) }));
+import { KAFKAJS_CODEC, kafkajsMessages } from './helpers/kafkajs-matrix.js';
+import { CODECS, MAX_MESSAGE_BYTES, createTopic, expectStored, logVersions, matrixRecords, startMatrixBroker, type MatrixBroker } from './helpers/matrix.js';
 
 describe('kafkajs 2.2.4', () => {
   let broker: MatrixBroker;

@@ -7,23 +7,12 @@
  * client's own Fetch (Consumer.fetch), checking every record; the group and
  * idempotent parts are in platformatic-kafka-groups.test.ts.
  */
-import { constants as zlibConstants } from 'node:zlib';
 import { Admin, ConfigResourceTypes, Consumer, Producer, type CompressionAlgorithmValue } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CODECS, MAX_MESSAGE_BYTES, createTopic, expectSameRecords, expectStored, logVersions, matrixRecords, startMatrixBroker, type MatrixBroker, type MatrixRecord } from './helpers/matrix.js';
+import { NODE_HAS_ZSTD, platformaticMessages } from './helpers/platformatic.js';
 
-/** node:zlib has zstd from Node 22.15 (its constants appear with it). */
-export const NODE_HAS_ZSTD = 'ZSTD_e_continue' in zlibConstants;
 const CLIENT_ID = 'compat-platformatic';
-
-export const platformaticMessages = (topic: string, records: readonly MatrixRecord[]) =>
-  records.map((r) => ({
-    topic,
-    partition: 0,
-    key: r.key === null ? undefined : Buffer.from(r.key),
-    value: Buffer.from(r.value),
-    headers: new Map(r.headers.map(([k, v]) => [Buffer.from(k), Buffer.from(v)])),
-  }));
 
 /** Reads partition 0 from offset 0 to the high watermark with the client's own Fetch (no group). */
 async function fetchAll(broker: MatrixBroker, topic: string): Promise<Array<MatrixRecord & { offset: number }>> {

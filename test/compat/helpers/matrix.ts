@@ -146,12 +146,14 @@ export interface StoredPartition {
   records: MatrixRecord[];
   /** Compression codec of every stored batch. */
   codecs: Set<CompressionType>;
+  /** Producer id of every stored batch (-1: not idempotent). */
+  producerIds: Set<bigint>;
 }
 
 /** Reads a whole partition with Krill's codec (Fetch v12), independent of any client. */
 export async function readPartition(broker: MatrixBroker, topic: string, partition = 0): Promise<StoredPartition> {
   const c = await KafkaConnection.connect(broker.direct);
-  const out: StoredPartition = { records: [], codecs: new Set() };
+  const out: StoredPartition = { records: [], codecs: new Set(), producerIds: new Set() };
   try {
     let offset = 0n;
     for (;;) {
@@ -166,7 +168,9 @@ export async function readPartition(broker: MatrixBroker, topic: string, partiti
       for (const [pos, size] of batchPositions(records)) {
         const batch = records.subarray(pos, pos + size);
         out.codecs.add(compressionOf(batch));
-        for (const r of (await decodeBatch(batch)).records) {
+        const decoded = await decodeBatch(batch);
+        out.producerIds.add(decoded.header.producerId);
+        for (const r of decoded.records) {
           if (BigInt(r.offset) < offset) continue;
           out.records.push({
             key: r.key === null ? null : r.key.toString('utf8'),
@@ -186,13 +190,24 @@ export async function readPartition(broker: MatrixBroker, topic: string, partiti
 
 /**
  * Checks what a client stored: the records, and that it really used the
- * codec asked for. A batch may still be uncompressed: librdkafka sends a
+ * codec asked for (returns what was read). A batch may still be uncompressed: librdkafka sends a
  * batch as is when compressing it would not make it smaller.
  */
-export async function expectStored(broker: MatrixBroker, topic: string, want: readonly MatrixRecord[], codec: Codec): Promise<void> {
+export async function expectStored(broker: MatrixBroker, topic: string, want: readonly MatrixRecord[], codec: Codec): Promise<StoredPartition> {
   const stored = await readPartition(broker, topic);
   expectSameRecords(stored.records, want, `records stored in ${topic}`);
   const codecs = [...stored.codecs];
   expect(codecs, `codecs of the batches in ${topic}`).toContain(CODEC_TYPE[codec]);
   expect(codecs.filter((c) => c !== CODEC_TYPE[codec] && c !== CompressionType.None), `codecs of the batches in ${topic}`).toEqual([]);
+  return stored;
+}
+
+/** Polls until cond() holds or timeoutMs passes; returns whether it held. */
+export async function waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
