@@ -50,6 +50,7 @@ export class KrillNode implements BrokerServices {
   private readonly listeners: KafkaListener[] = [];
   private advertised: Listener[] = [];
   private stopped = false;
+  private flushTimer: NodeJS.Timeout | null = null;
 
   private constructor(opts: NodeOptions) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config);
@@ -112,6 +113,12 @@ export class KrillNode implements BrokerServices {
       await this.groups.onImage(img);
     });
     this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE));
+
+    // log.flush.interval.ms: fsync logs whose unflushed data is older than their flush.ms.
+    this.flushTimer = setInterval(() => {
+      this.logs.flushDue().catch((err: unknown) => this.log.error({ err }, 'scheduled log flush failed'));
+    }, 1000);
+    this.flushTimer.unref();
 
     await this.startListeners();
     await this.controller.registerBroker({
@@ -211,6 +218,7 @@ export class KrillNode implements BrokerServices {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.flushTimer) clearInterval(this.flushTimer);
     for (const l of this.listeners) await l.stop();
     await this.groups?.close();
     await this.replicas?.close();
