@@ -133,7 +133,8 @@ export class RaftCore {
     invariant(this.#members.has(this.id), `node ${this.id} is neither a voter nor an observer`);
     this.#random = config.random;
 
-    const { hardState } = config.storage.initialState();
+    const { hardState, snapshotMeta } = config.storage.initialState();
+    invariant(snapshotMeta.index === config.storage.firstIndex() - 1, () => `storage snapshot ends at ${snapshotMeta.index} but its log starts at ${config.storage.firstIndex()}`);
     this.log = new RaftLog(config.storage, hardState.commit, config.applied ?? 0);
     // A crash can leave entries of a new term on disk without the hard state
     // that entered that term (the driver persists entries first). Entering it
