@@ -12,6 +12,7 @@
  *   transfer <leader> <to>      leadership transfer
  *   deliver [a->b]              deliver the messages pending now (optionally only a->b)
  *   drop <a->b | all>           discard pending messages a->b (or all)
+ *   duplicate <a->b>            queue a second copy of each pending message a->b
  *   stabilize                   deliver until nothing is pending
  *   partition {1} {2,3}         only nodes in the same group can talk; `isolate <id>` cuts one off
  *   heal                        remove the partition
@@ -149,6 +150,9 @@ const COMMANDS: Record<string, Handler> = {
   },
   drop: (cluster, args, line) => {
     cluster.drop(args[0] === 'all' ? () => true : link(line, args[0]));
+  },
+  duplicate: (cluster, args, line) => {
+    cluster.pending.push(...cluster.pending.filter(link(line, args[0])));
   },
   stabilize: (cluster) => cluster.stabilize(),
   partition: (cluster, args, line) => {
