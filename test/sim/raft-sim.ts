@@ -40,6 +40,8 @@ export interface SimOptions {
   readonly heartbeatTicks?: number;
   /** Ticks allowed, after faults stop, to elect a leader and commit a proposal everywhere. */
   readonly livenessTicks?: number;
+  /** Use the production defaults (pre-vote, check-quorum, batch sizes) instead of drawing them from the seed. */
+  readonly defaultRaftConfig?: boolean;
   /** Called with every trace line (deliveries, faults, proposals) as it happens, for debugging a seed. */
   readonly onEvent?: (line: string) => void;
 }
@@ -155,7 +157,7 @@ export class RaftSimulation {
 
   constructor(options: SimOptions) {
     const { onEvent, ...rest } = options;
-    this.options = { observers: 0, electionTicks: 10, heartbeatTicks: 2, livenessTicks: 400, ...rest };
+    this.options = { observers: 0, electionTicks: 10, heartbeatTicks: 2, livenessTicks: 400, defaultRaftConfig: false, ...rest };
     this.#onEvent = onEvent;
     this.#rng = seededRandom(options.seed);
     const r = this.#rng;
@@ -179,6 +181,9 @@ export class RaftSimulation {
       maxInflightAppends: 1 << r.nextInt(4),
       maxUncommittedEntries: 16 << r.nextInt(4),
     };
+    if (this.options.defaultRaftConfig) {
+      Object.assign(this.#faults, { preVote: true, checkQuorum: true, maxEntriesPerAppend: 256, maxInflightAppends: 64, maxUncommittedEntries: 10_000 });
+    }
     this.#voters = Array.from({ length: this.options.voters }, (_, i) => i + 1);
     this.#observers = Array.from({ length: this.options.observers }, (_, i) => this.options.voters + i + 1);
     for (const id of [...this.#voters, ...this.#observers]) {
@@ -499,6 +504,44 @@ export class RaftSimulation {
     );
   }
 
+  /** The established leader once it has committed an entry of its own term. */
+  #writableLeader(): SimNode | undefined {
+    const leader = this.#establishedLeader();
+    if (!leader) return undefined;
+    const status = leader.node!.status();
+    return leader.node!.entries(status.commit, status.commit + 1)[0]?.term === status.term ? leader : undefined;
+  }
+
+  #runUntil(done: () => boolean, what: string): number {
+    const start = this.#now;
+    while (!done()) {
+      if (this.#now - start > this.options.livenessTicks) throw new SafetyViolation(`${what} took over ${this.options.livenessTicks} ticks`);
+      this.#step();
+    }
+    return this.#now - start;
+  }
+
+  failovers(kills: number): number[] {
+    const times: number[] = [];
+    try {
+      this.#lossy = false;
+      while (times.length < kills) {
+        this.#runUntil(() => this.#writableLeader() !== undefined, 'initial election');
+        const settle = this.#now + 3 * this.options.electionTicks;
+        this.#runUntil(() => this.#now >= settle, 'settling');
+        const leader = this.#writableLeader();
+        if (!leader) continue;
+        this.#crash(leader, false);
+        times.push(this.#runUntil(() => this.#writableLeader() !== undefined, `failover ${times.length + 1}`));
+        this.#log(`restart ${leader.id}`);
+        this.#start(leader);
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+    return times;
+  }
+
   run(): SimStats {
     let liveness = { election: -1, commit: -1 };
     try {
@@ -522,4 +565,13 @@ export class RaftSimulation {
 
 export function runSimulation(options: SimOptions): SimStats {
   return new RaftSimulation(options).run();
+}
+
+/**
+ * Failover time on a healthy network (delays of one or two ticks, no loss):
+ * kill the established leader `kills` times and measure the ticks until a
+ * new leader has committed an entry of its own term (writes work again).
+ */
+export function measureFailovers(options: Omit<SimOptions, 'steps'>, kills: number): number[] {
+  return new RaftSimulation({ ...options, steps: 0 }).failovers(kills);
 }
