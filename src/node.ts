@@ -51,6 +51,8 @@ export class KrillNode implements BrokerServices {
   private advertised: Listener[] = [];
   private stopped = false;
   private flushTimer: NodeJS.Timeout | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private cleanerTimer: NodeJS.Timeout | null = null;
 
   private constructor(opts: NodeOptions) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config);
@@ -119,6 +121,24 @@ export class KrillNode implements BrokerServices {
       this.logs.flushDue().catch((err: unknown) => this.log.error({ err }, 'scheduled log flush failed'));
     }, 1000);
     this.flushTimer.unref();
+    // Retention every log.retention.check.interval.ms, compaction every log.cleaner.backoff.ms; both also
+    // remove `.deleted` segment files past file.delete.delay.ms. Neither goes past a partition's high watermark.
+    const hwOf = (topic: string, partition: number): number | undefined => this.replicas.partition(topic, partition)?.highWatermark;
+    const intervalMs = (key: string, fallback: number): number => {
+      const v = Number(this.config.raw(key) ?? fallback);
+      if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer (milliseconds)`);
+      return v;
+    };
+    this.retentionTimer = setInterval(() => {
+      this.logs.cleanupDue(Date.now(), hwOf).catch((err: unknown) => this.log.error({ err }, 'log retention round failed'));
+    }, intervalMs('log.retention.check.interval.ms', 300_000));
+    this.retentionTimer.unref();
+    if (this.config.raw('log.cleaner.enable') !== 'false') {
+      this.cleanerTimer = setInterval(() => {
+        this.logs.cleanDue(Date.now(), hwOf).catch((err: unknown) => this.log.error({ err }, 'log cleaner round failed'));
+      }, intervalMs('log.cleaner.backoff.ms', 15_000));
+      this.cleanerTimer.unref();
+    }
 
     await this.startListeners();
     await this.controller.registerBroker({
@@ -219,6 +239,8 @@ export class KrillNode implements BrokerServices {
     if (this.stopped) return;
     this.stopped = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.cleanerTimer) clearInterval(this.cleanerTimer);
     for (const l of this.listeners) await l.stop();
     await this.groups?.close();
     await this.replicas?.close();

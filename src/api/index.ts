@@ -21,6 +21,9 @@ import './describe-groups.js';
 import './list-groups.js';
 import './delete-groups.js';
 import './init-producer-id.js';
+import './delete-records.js';
+import './alter-configs.js';
+import './incremental-alter-configs.js';
 
 export { lookupApi, registeredApis, requestSchema, NO_RESPONSE, CLOSE_CONNECTION } from './registry.js';
 export { supportedApiVersions } from './api-versions.js';

@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { validateTopicConfig } from '../config/topic-config.js';
+import { TOPIC_CONFIG_DEFS, topicConfigValue, validateTopicConfig } from '../config/topic-config.js';
 import type { PartitionLog } from '../log/partition-log.js';
 import { KafkaError } from '../api/error-codes.js';
 import { MetadataImage, TOPIC_RESOURCE } from './metadata-image.js';
@@ -39,6 +39,22 @@ export interface TopicResult {
   errorMessage: string | null;
   numPartitions: number;
   replicationFactor: number;
+}
+
+/** IncrementalAlterConfigs operations (SET, DELETE, APPEND, SUBTRACT; the last two for list configs). */
+export type ConfigOp = 'set' | 'delete' | 'append' | 'subtract';
+
+export interface TopicConfigChange {
+  topic: string;
+  /** incremental: apply each op; replace (AlterConfigs): the given values become the topic's whole override set. */
+  mode: 'incremental' | 'replace';
+  configs: Array<{ name: string; op: ConfigOp; value: string | null }>;
+}
+
+export interface ConfigChangeResult {
+  topic: string;
+  errorCode: number;
+  errorMessage: string | null;
 }
 
 export interface BrokerRegistration {
@@ -236,6 +252,39 @@ export class QuorumController {
     });
   }
 
+  /**
+   * Changes topic-level configs (IncrementalAlterConfigs, AlterConfigs): each
+   * topic is validated as a whole and changed as a whole, as Config records
+   * (value null removes an override). With validateOnly nothing is committed.
+   */
+  alterTopicConfigs(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
+    return this.run(async () => {
+      const image = this.current;
+      const results: ConfigChangeResult[] = [];
+      const records: MetadataRecordInput[] = [];
+      for (const change of changes) {
+        try {
+          const t = image.topic(change.topic);
+          if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${change.topic}' does not exist.`);
+          const next = alteredOverrides(t.configs, change, this.config);
+          results.push({ topic: change.topic, errorCode: 0, errorMessage: null });
+          if (validateOnly) continue;
+          const names = new Set([...t.configs.keys(), ...next.keys()]);
+          for (const name of names) {
+            const value = next.get(name) ?? null;
+            if (value === (t.configs.get(name) ?? null)) continue;
+            records.push({ type: 'Config', data: { resourceType: TOPIC_RESOURCE, resourceName: change.topic, name, value } });
+          }
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          results.push({ topic: change.topic, errorCode: err.errorCode, errorMessage: err.message });
+        }
+      }
+      await this.commit(records);
+      return results;
+    });
+  }
+
   createPartitions(
     reqs: Array<{ name: string; count: number; assignments: number[][] | null }>,
     validateOnly: boolean,
@@ -277,6 +326,32 @@ export class QuorumController {
 }
 
 const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+
+/** A topic's overrides after the changes; throws KafkaError(INVALID_CONFIG) on a bad name, value or op. */
+function alteredOverrides(current: ReadonlyMap<string, string>, change: TopicConfigChange, broker: BrokerConfig): Map<string, string> {
+  const next = change.mode === 'replace' ? new Map<string, string>() : new Map(current);
+  for (const c of change.configs) {
+    const def = TOPIC_CONFIG_DEFS.get(c.name);
+    if (!def) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${c.name}`);
+    let value: string | null = c.value;
+    if (c.op === 'delete') value = null;
+    else if (c.op === 'append' || c.op === 'subtract') {
+      if (def.type !== 'list') throw new KafkaError('INVALID_CONFIG', `Can't ${c.op.toUpperCase()} to key ${c.name} because its type is not LIST.`);
+      const parts = (next.get(c.name) ?? topicConfigValue(c.name, next, broker) ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const given = (c.value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const merged = c.op === 'append' ? [...parts, ...given.filter((g) => !parts.includes(g))] : parts.filter((x) => !given.includes(x));
+      value = merged.join(',');
+    }
+    const problem = validateTopicConfig(c.name, value);
+    if (problem) throw new KafkaError('INVALID_CONFIG', problem);
+    if (value === null) next.delete(c.name);
+    else next.set(c.name, value);
+  }
+  const minLag = Number(topicConfigValue('min.compaction.lag.ms', next, broker));
+  const maxLag = Number(topicConfigValue('max.compaction.lag.ms', next, broker));
+  if (minLag > maxLag) throw new KafkaError('INVALID_CONFIG', `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`);
+  return next;
+}
 
 function partitionRecord(topicId: string, partitionId: number, replicas: number[]): MetadataRecordInput {
   return {

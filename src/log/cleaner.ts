@@ -51,6 +51,8 @@ export interface CleanOptions {
   readonly logger?: Logger;
   /** Polled between batches: true stops the pass (shutdown). */
   readonly stopped?: () => boolean;
+  /** Clean even when the dirty ratio does not call for it (tombstones past delete.retention.ms). */
+  readonly force?: boolean;
 }
 
 export interface CleanStats {
@@ -63,6 +65,8 @@ export interface CleanStats {
   readonly bytesOut: number;
   readonly recordsRead: number;
   readonly recordsKept: number;
+  /** When a tombstone this pass kept (only for delete.retention.ms) may go; null when none was kept for that reason. */
+  readonly tombstoneHorizonMs: number | null;
 }
 
 export type CleanOutcome =
@@ -83,6 +87,8 @@ interface MapResult {
 interface Counters {
   recordsRead: number;
   recordsKept: number;
+  /** A newest tombstone was kept only because delete.retention.ms has not passed. */
+  youngTombstones: boolean;
 }
 
 export async function cleanLog(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcome> {
@@ -121,7 +127,7 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     minCompactionLagMs: config.minCompactionLagMs,
     maxCompactionLagMs: config.maxCompactionLagMs,
   });
-  if (!plan.shouldClean) return { kind: 'skipped', plan };
+  if (!plan.shouldClean && !(opts.force === true && plan.cleanableSegments > 0)) return { kind: 'skipped', plan };
   const sources = segs.slice(0, plan.cleanableSegments);
   const mapped = await buildOffsetMap(sources, plan, opts.maxMapEntries, check);
   let n = 0;
@@ -137,8 +143,9 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     })),
     { maxBytes: config.segmentBytes, maxOffsetIndexEntries: settings.maxOffsetIndexEntries, maxTimeIndexEntries: settings.maxTimeIndexEntries },
   );
-  const counters: Counters = { recordsRead: 0, recordsKept: 0 };
+  const counters: Counters = { recordsRead: 0, recordsKept: 0, youngTombstones: false };
   const tombstoneHorizon = opts.nowMs - config.deleteRetentionMs;
+  let nextHorizon: number | null = null;
   let bytesOut = 0;
   let at = 0;
   for (const len of groups) {
@@ -146,6 +153,7 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     const first = group[0] as Segment;
     const endOffset = (segs[at + len] as Segment).baseOffset;
     const path = cleanedLogPath(log.dir, first.baseOffset);
+    counters.youngTombstones = false;
     bytesOut += await writeCleaned(path, group, check, (seg) => ({
       mapped,
       dropTombstones: seg.maxTimestamp !== NO_TIMESTAMP && seg.maxTimestamp < tombstoneHorizon,
@@ -154,6 +162,11 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     const next = await log.replaceSegments(group, { path, baseOffset: first.baseOffset, endOffset }, version);
     if (next === null) return { kind: 'aborted', reason: 'log changed during cleaning' };
     version = next;
+    if (counters.youngTombstones) {
+      // Kept tombstones now sit in the merged segment: they may go once it is old enough.
+      const horizon = Math.max(...group.map((s) => s.maxTimestamp)) + config.deleteRetentionMs + 1;
+      nextHorizon = Math.min(nextHorizon ?? horizon, horizon);
+    }
     at += len;
   }
   const stats: CleanStats = {
@@ -163,7 +176,9 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     segmentsOut: groups.length,
     bytesIn: sources.slice(0, n).reduce((sum, s) => sum + s.size, 0),
     bytesOut,
-    ...counters,
+    recordsRead: counters.recordsRead,
+    recordsKept: counters.recordsKept,
+    tombstoneHorizonMs: nextHorizon,
   };
   opts.logger?.info({ dir: log.dir, ...stats, dirtyRatio: plan.dirtyRatio }, 'cleaned log');
   return { kind: 'cleaned', stats };
@@ -231,9 +246,12 @@ async function filterBatch(bytes: Buffer, info: BatchInfo, ctx: FilterContext): 
   const batch = await decodeBatch(bytes);
   const { map, mapEnd, lastBatchOf } = ctx.mapped;
   const retain = { mapEnd, dropTombstones: ctx.dropTombstones };
-  const kept = batch.records.filter((r) =>
-    retainRecord(r.offset, r.key !== null, r.value === null, r.key === null ? undefined : map.get(r.key), retain),
-  );
+  const kept = batch.records.filter((r) => {
+    const newest = r.key === null ? undefined : map.get(r.key);
+    const keep = retainRecord(r.offset, r.key !== null, r.value === null, newest, retain);
+    if (keep && r.value === null && r.offset < mapEnd && !ctx.dropTombstones) ctx.counters.youngTombstones = true;
+    return keep;
+  });
   ctx.counters.recordsRead += batch.records.length;
   ctx.counters.recordsKept += kept.length;
   if (kept.length === batch.records.length) return bytes;

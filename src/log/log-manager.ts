@@ -9,7 +9,9 @@
  * Periodic work is driven from outside, so no timer hides in here:
  * `flushDue` (flush.ms), `cleanupDue` (retention, every
  * log.retention.check.interval.ms), `cleanDue` (compaction, every
- * log.cleaner.backoff.ms). Both of the latter also remove the `.deleted`
+ * log.cleaner.backoff.ms; a log whose kept tombstones have passed
+ * delete.retention.ms is cleaned even when not dirty, as Kafka does since
+ * KIP-534). Both of the latter also remove the `.deleted`
  * files whose file.delete.delay.ms has passed. Each runs one round at a
  * time; a call while its previous round runs returns at once.
  */
@@ -92,6 +94,8 @@ export class LogManager {
   readonly #pending = new Map<string, { readonly promise: Promise<PartitionLog>; readonly logDir: string }>();
   readonly #deletes = new DeferredDeletes();
   readonly #cleanerCheckpoints = new WeakMap<PartitionLog, number | null>();
+  /** When kept tombstones of a log may be removed (a cleaning is then due even without dirty data). */
+  readonly #tombstoneHorizons = new WeakMap<PartitionLog, number>();
   readonly #cleanerMaxMapEntries: number;
   #retentionRound: Promise<RetentionRound> | null = null;
   #cleanerRound: Promise<CleanStats[]> | null = null;
@@ -267,6 +271,7 @@ export class LogManager {
         let checkpoint = this.#cleanerCheckpoints.get(log);
         if (checkpoint === undefined) checkpoint = await readCleanerCheckpoint(log.dir);
         this.#cleanerCheckpoints.set(log, checkpoint);
+        const horizon = this.#tombstoneHorizons.get(log);
         const outcome = await cleanLog(log, {
           nowMs,
           highWatermark: hw,
@@ -274,11 +279,15 @@ export class LogManager {
           maxMapEntries: this.#cleanerMaxMapEntries,
           logger: this.#logger.child({ component: 'log-cleaner', topic, partition }),
           stopped: () => this.#closed,
+          force: horizon !== undefined && horizon <= nowMs,
         });
         if (outcome.kind === 'aborted') this.#logger.debug({ topic, partition, reason: outcome.reason }, 'cleaning aborted; retrying next round');
         if (outcome.kind !== 'cleaned') continue;
         await writeCleanerCheckpoint(log.dir, outcome.stats.endOffset);
         this.#cleanerCheckpoints.set(log, outcome.stats.endOffset);
+        const next = outcome.stats.tombstoneHorizonMs;
+        if (next === null) this.#tombstoneHorizons.delete(log);
+        else this.#tombstoneHorizons.set(log, next);
         done.push(outcome.stats);
       } catch (err) {
         if (!log.isClosed) this.#logger.error({ topic, partition, err }, 'cleaning a log failed; retrying next round');

@@ -13,7 +13,7 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import { topicConfigValue } from '../config/topic-config.js';
 import type { MetadataImage, TopicImage } from '../controller/metadata-image.js';
 import type { LogManager } from '../log/log-manager.js';
-import type { LogConfig } from '../log/log-config.js';
+import { type LogConfig, parseCleanupPolicy } from '../log/log-config.js';
 import { OffsetOutOfRangeError } from '../log/errors.js';
 import { KafkaError } from '../api/error-codes.js';
 import { Partition } from './partition.js';
@@ -41,6 +41,8 @@ export interface ReadResult {
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();
   private image: MetadataImage | null = null;
+  /** Topic configs last pushed to each topic's logs (the image replaces the map when they change). */
+  private readonly appliedConfigs = new Map<string, ReadonlyMap<string, string>>();
   private readonly snapshotTimer: NodeJS.Timeout;
 
   constructor(
@@ -60,6 +62,7 @@ export class ReplicaManager {
       const t = image.topic(name);
       if (!t || t.id !== parts.find(Boolean)?.topicId) {
         this.partitions.delete(name);
+        this.appliedConfigs.delete(name);
         for (const p of parts) {
           if (!p) continue;
           p.close();
@@ -70,11 +73,15 @@ export class ReplicaManager {
     }
     for (const t of image.topics.values()) {
       let parts = this.partitions.get(t.name);
+      const configsChanged = this.appliedConfigs.get(t.name) !== t.configs;
+      this.appliedConfigs.set(t.name, t.configs);
       for (const pi of t.partitions) {
         if (!pi || !pi.replicas.includes(this.nodeId)) continue;
         const existing = parts?.[pi.partition];
         if (existing) {
           existing.update(pi);
+          // Configs altered at run time reach the log now (getOrCreate updates an existing log).
+          if (configsChanged) await this.logs.getOrCreate(t.name, pi.partition, this.logConfig(t));
           continue;
         }
         const log = await this.logs.getOrCreate(t.name, pi.partition, this.logConfig(t));
@@ -97,6 +104,14 @@ export class ReplicaManager {
       indexIntervalBytes: v('index.interval.bytes'),
       flushIntervalMessages: Math.min(v('flush.messages'), Number.MAX_SAFE_INTEGER),
       flushIntervalMs: Math.min(v('flush.ms'), Number.MAX_SAFE_INTEGER),
+      retentionMs: Math.min(v('retention.ms'), Number.MAX_SAFE_INTEGER),
+      retentionBytes: Math.min(v('retention.bytes'), Number.MAX_SAFE_INTEGER),
+      cleanupPolicy: parseCleanupPolicy(topicConfigValue('cleanup.policy', t.configs, this.config) ?? 'delete'),
+      deleteRetentionMs: Math.min(v('delete.retention.ms'), Number.MAX_SAFE_INTEGER),
+      minCleanableDirtyRatio: v('min.cleanable.dirty.ratio'),
+      minCompactionLagMs: Math.min(v('min.compaction.lag.ms'), Number.MAX_SAFE_INTEGER),
+      maxCompactionLagMs: Math.min(v('max.compaction.lag.ms'), Number.MAX_SAFE_INTEGER),
+      fileDeleteDelayMs: Math.min(v('file.delete.delay.ms'), Number.MAX_SAFE_INTEGER),
     };
   }
 

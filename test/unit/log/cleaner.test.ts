@@ -140,6 +140,19 @@ describe('cleanLog', () => {
     expect(after.find((r) => r.key === 'b')).toMatchObject({ offset: 1, value: '1' });
   });
 
+  it('a forced pass drops tombstones past delete.retention.ms without new dirty data', async () => {
+    const log = await openLog(resolveLogConfig({ deleteRetentionMs: 5000 }, compact));
+    await log.append(keyedBatch([{ key: 'a', value: '1' }, { key: 'a', value: null }, { key: 'b', value: '1' }], { defaultTimestamp: 1000 }));
+    for (let i = 0; i < 12; i++) await log.append(keyedBatch([{ key: `f${i}`, value: 'x'.repeat(80), timestamp: 1000 }]));
+    const first = await cleanLog(log, opts(log, { nowMs: 2000 }));
+    expect(first.kind === 'cleaned' && first.stats.tombstoneHorizonMs).toBeGreaterThan(6000);
+    const cp = first.kind === 'cleaned' ? first.stats.endOffset : null;
+    expect((await cleanLog(log, opts(log, { nowMs: 7000, checkpoint: cp }))).kind).toBe('skipped');
+    const forced = await cleanLog(log, opts(log, { nowMs: 7000, checkpoint: cp, force: true }));
+    expect(forced.kind === 'cleaned' && forced.stats.tombstoneHorizonMs).toBeNull();
+    expect((await readRecords(log)).filter((r) => r.key === 'a' || r.key === 'b')).toEqual([{ offset: 2, key: 'b', value: '1' }]);
+  });
+
   it('leaves segments younger than min.compaction.lag.ms alone', async () => {
     const log = await openLog(resolveLogConfig({ minCompactionLagMs: 60_000 }, compact));
     await fillKeyed(log, 60, 3);
