@@ -8,6 +8,7 @@ import { fetchChecks } from './fetch.js';
 import { listOffsetsChecks } from './list-offsets.js';
 import { topicChecks } from './topics.js';
 import { describeChecks } from './describe.js';
+import { configsAndRecordsChecks } from './configs-records.js';
 import { groupChecks } from './groups.js';
 import { offsetChecks } from './offsets.js';
 import { groupAdminChecks } from './group-admin.js';
@@ -23,6 +24,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...listOffsetsChecks,
   ...topicChecks,
   ...describeChecks,
+  ...configsAndRecordsChecks,
   ...groupChecks,
   ...offsetChecks,
   ...groupAdminChecks,

@@ -41,6 +41,9 @@ const HARMLESS: { [K in ApiKeyOf]?: (v: number) => Req<K> } = {
   [Api.OffsetDelete]: () => ({ groupId: GROUP, topics: [] }),
   [Api.DeleteTopics]: () => ({}),
   [Api.DescribeConfigs]: () => ({ resources: [] }),
+  [Api.DeleteRecords]: () => ({ topics: [] }),
+  [Api.AlterConfigs]: () => ({ resources: [], validateOnly: true }),
+  [Api.IncrementalAlterConfigs]: () => ({ resources: [], validateOnly: true }),
   [Api.CreatePartitions]: () => ({ topics: [] }),
   [Api.DescribeCluster]: () => ({}),
 };
