@@ -25,7 +25,7 @@ import { RaftCore, type RaftConfig } from './core.js';
 import type { Message } from './messages.js';
 import { CandidateRole } from './roles/candidate.js';
 import { LeaderRole } from './roles/leader.js';
-import type { ProgressState } from './progress.js';
+import type { PeerStatus } from './progress.js';
 import {
   invariant,
   NO_NODE,
@@ -39,13 +39,7 @@ import {
 } from './types.js';
 
 export type { RaftConfig } from './core.js';
-
-export interface PeerStatus {
-  readonly match: number;
-  readonly next: number;
-  readonly state: ProgressState;
-  readonly recentActive: boolean;
-}
+export type { PeerStatus } from './progress.js';
 
 /** A snapshot of the node's state for DescribeQuorum, metrics and tests. */
 export interface RaftStatus {
@@ -100,7 +94,7 @@ export class RaftNode {
     this.#core.campaign(this.#core.limits.preVote ? 'pre-vote' : 'election');
   }
 
-  /** Append one entry per element; only the leader accepts proposals. */
+  /** Append one entry per element (an empty list appends nothing); only the leader accepts proposals. */
   propose(data: readonly Uint8Array[]): ProposeResult {
     const role = this.#core.role;
     if (!(role instanceof LeaderRole)) return { ok: false, error: 'NOT_LEADER', leaderId: this.#core.leaderId };

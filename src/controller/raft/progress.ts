@@ -18,6 +18,14 @@ import { invariant } from './types.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
+/** A read-only copy of one peer's progress, for status reports (DescribeQuorum) and tests. */
+export interface PeerStatus {
+  readonly match: number;
+  readonly next: number;
+  readonly state: ProgressState;
+  readonly recentActive: boolean;
+}
+
 export class Progress {
   match = 0;
   next: number;

@@ -20,7 +20,7 @@
  */
 import type { Role, RaftCore } from '../core.js';
 import type { AppendResponse, HeartbeatResponse, Message, SnapshotResponse } from '../messages.js';
-import { Progress } from '../progress.js';
+import { Progress, type PeerStatus } from '../progress.js';
 import { committedIndex, hasQuorum } from '../quorum.js';
 import { invariant, NO_NODE, type Entry, type NodeId, type ProposeResult } from '../types.js';
 
@@ -52,8 +52,8 @@ export class LeaderRole implements Role {
   }
 
   /** A copy of each peer's replication progress, for status and tests. */
-  progress(): ReadonlyMap<NodeId, { match: number; next: number; state: Progress['state']; recentActive: boolean }> {
-    const out = new Map<NodeId, { match: number; next: number; state: Progress['state']; recentActive: boolean }>();
+  progress(): ReadonlyMap<NodeId, PeerStatus> {
+    const out = new Map<NodeId, PeerStatus>();
     for (const [id, pr] of this.#progress) {
       out.set(id, { match: pr.match, next: pr.next, state: pr.state, recentActive: pr.recentActive });
     }
