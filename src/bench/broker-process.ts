@@ -9,6 +9,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { brokerEntry } from './paths.js';
 
@@ -19,6 +20,8 @@ export interface BrokerOptions {
   /** Run under --cpu-prof, writing the profile here. */
   profileDir?: string;
   startTimeoutMs?: number;
+  /** Scheduling priority (nice value) of the broker process. */
+  nice?: number | null;
 }
 
 const KEEP_LINES = 50;
@@ -53,6 +56,7 @@ export class BrokerProcess {
     for (const [k, v] of Object.entries(config)) args.push('--override', `${k}=${v}`);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const broker = new BrokerProcess(child, opts.profileDir);
+    if (opts.nice !== undefined && opts.nice !== null && child.pid !== undefined) setPriority(child.pid, opts.nice);
     await broker.waitStarted(opts.startTimeoutMs ?? 60_000);
     return broker;
   }

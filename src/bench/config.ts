@@ -48,8 +48,14 @@ export interface BenchConfig {
   /** Run brokers under --cpu-prof and summarize hot functions per scenario. */
   profile: boolean;
   profileTop: number;
-  /** Only scenarios whose name contains one of these. */
+  /** Only these scenario groups (ceilings always run). */
   only: string[];
+  /**
+   * Scheduling priority (nice value) for the broker, the workers and the
+   * orchestrator; null leaves it alone. Negative values need privileges and
+   * take CPU from other work on a shared machine: a diagnostic, not a default.
+   */
+  nice: number | null;
 }
 
 export function defaultConfig(quick: boolean): BenchConfig {
@@ -84,5 +90,6 @@ export function defaultConfig(quick: boolean): BenchConfig {
     profile: false,
     profileTop: 15,
     only: [],
+    nice: null,
   };
 }

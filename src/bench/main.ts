@@ -5,7 +5,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { loadavg } from 'node:os';
+import { loadavg, setPriority } from 'node:os';
 import type { BenchConfig } from './config.js';
 import { machineInfo } from './machine.js';
 import { brokerBuilt, brokerEntry } from './paths.js';
@@ -51,7 +51,8 @@ export async function runBench(cfg: BenchConfig): Promise<{ report: BenchReport;
   const progress = new Progress(0);
   const profileRoot = cfg.profile ? join(dirname(cfg.out), 'bench-profiles') : null;
   if (profileRoot) mkdirSync(profileRoot, { recursive: true });
-  const ctx: RunContext = { cfg, pool: new WorkerPool(), progress, profileRoot, profiles: new Map() };
+  if (cfg.nice !== null) setPriority(cfg.nice);
+  const ctx: RunContext = { cfg, pool: new WorkerPool(cfg.nice), progress, profileRoot, profiles: new Map() };
   const stages = selected(cfg);
   progress.setTotal(stages.reduce((n, s) => n + s.steps(ctx), 0));
   const notes: string[] = [`load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];
@@ -62,6 +63,7 @@ export async function runBench(cfg: BenchConfig): Promise<{ report: BenchReport;
     ctx.pool.close();
   }
   notes.push(`load average at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (cfg.nice !== null) notes.push(`ran at nice ${cfg.nice} (broker, workers, orchestrator)`);
   if (profileRoot) notes.push(`CPU profiles (.cpuprofile, open in Chrome DevTools) are in ${profileRoot}`);
   const report = buildReport({ cfg, machine: machineInfo(cfg.dataRoot), startedAt, results, profiles: ctx.profiles, notes });
   writeReport(report, cfg.out);

@@ -34,6 +34,7 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('kafkajs', { type: 'boolean', default: true, describe: 'run the kafkajs reference client (--no-kafkajs to skip)' })
     .option('ceiling-duration', { type: 'number', describe: 'seconds per ceiling measurement (full: 3, quick: 1)' })
     .option('profile', { type: 'boolean', default: false, describe: 'run brokers under node --cpu-prof and report hot functions' })
+    .option('nice', { type: 'number', describe: 'nice value for broker, workers and this process (negative needs root; a noise diagnostic on shared machines)' })
     .option('only', { type: 'string', array: true, describe: `scenario groups to run (${GROUPS.join(', ')}); ceilings always run` });
 }
 
@@ -85,6 +86,11 @@ export function configFromArgs(argv: Record<string, unknown>): BenchConfig {
   set('kafkajs', argv.kafkajs !== false);
   set('ceilingMs', secs('ceiling-duration'));
   set('profile', argv.profile === true);
+  if (argv.nice !== undefined) {
+    const n = Number(argv.nice);
+    if (!Number.isInteger(n) || n < -20 || n > 19) throw new Error(`--nice must be an integer in [-20, 19], got ${String(argv.nice)}`);
+    set('nice', n);
+  }
   const only = argv.only === undefined ? [] : (Array.isArray(argv.only) ? argv.only : [argv.only]).map(String);
   for (const g of only) if (!(GROUPS as readonly string[]).includes(g)) throw new Error(`--only: unknown group ${g} (${GROUPS.join(', ')})`);
   set('only', only);

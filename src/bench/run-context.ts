@@ -54,7 +54,7 @@ export async function withBrokerOn<T>(ctx: RunContext, scenario: string, logDir:
     profileDir = mkdtempSync(join(ctx.profileRoot, `${scenario}-`));
     mkdirSync(profileDir, { recursive: true });
   }
-  const broker = await BrokerProcess.start({ logDir, config, profileDir });
+  const broker = await BrokerProcess.start({ logDir, config, profileDir, nice: ctx.cfg.nice });
   let ok = false;
   try {
     const out = await fn({ broker, logDir, target: { host: broker.host, port: broker.port } });

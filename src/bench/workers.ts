@@ -4,6 +4,7 @@
  * whole run and reused; a pool grows when a scenario asks for more.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { workerModule } from './paths.js';
 import type { ParentMessage, WorkerJob, WorkerMessage, WorkerResult } from './types.js';
 
@@ -82,9 +83,15 @@ export class LoadWorker {
 export class WorkerPool {
   private readonly workers: LoadWorker[] = [];
 
+  constructor(private readonly nice: number | null = null) {}
+
   /** The first n workers, spawning as needed. */
   async take(n: number): Promise<LoadWorker[]> {
-    while (this.workers.length < n) this.workers.push(await LoadWorker.spawn());
+    while (this.workers.length < n) {
+      const w = await LoadWorker.spawn();
+      if (this.nice !== null) setPriority(w.pid, this.nice);
+      this.workers.push(w);
+    }
     return this.workers.slice(0, n);
   }
 
