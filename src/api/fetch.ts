@@ -10,6 +10,10 @@
  * larger (KIP-74). Long poll: when fewer than min_bytes are ready the
  * request waits up to max_wait_ms for any of its partitions' high
  * watermarks to move, then reads again.
+ *
+ * isolation_level=1 (read_committed, KIP-98) reads only below the last
+ * stable offset and lists the aborted transactions (producer id, first
+ * offset) overlapping the returned batches, so consumers drop their records.
  */
 import { fetchRequestMeta, type FetchRequest } from '../protocol/generated/fetch-request.js';
 import { fetchResponseMeta, type FetchableTopicResponse, type PartitionData } from '../protocol/generated/fetch-response.js';
@@ -83,6 +87,7 @@ async function readAll(ctx: RequestContext, req: FetchRequest, wanted: Wanted[])
     const out = w.out;
     out.errorCode = 0;
     out.records = null;
+    if (req.isolationLevel === 1) out.abortedTransactions = [];
     try {
       const p = replicas.leaderPartition(w.topic!, out.partitionIndex!);
       if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== p.leaderEpoch) {
@@ -97,6 +102,7 @@ async function readAll(ctx: RequestContext, req: FetchRequest, wanted: Wanted[])
       const r = await replicas.read(w.topic!, out.partitionIndex!, w.offset, Math.max(0, budget), minOne, req.isolationLevel === 1);
       setOffsets(out, r.highWatermark, r.lastStableOffset, r.logStartOffset);
       out.records = r.records;
+      if (req.isolationLevel === 1) out.abortedTransactions = r.abortedTransactions ?? [];
       total += r.records.length;
     } catch (err) {
       out.errorCode = toErrorCode(err);

@@ -10,8 +10,8 @@
  * -1, metadata "", no error, also for a group that does not exist.
  * Coordinator errors are per partition in v1, top-level in v2-7 and per
  * group in v8+. With require_stable the fetch waits behind the group's
- * pending writes (Krill has no transactional offsets yet, so it never
- * answers UNSTABLE_OFFSET_COMMIT).
+ * pending writes, and a partition an open transaction has committed an
+ * offset for answers UNSTABLE_OFFSET_COMMIT (the consumer retries).
  */
 import { offsetFetchRequestMeta } from '../protocol/generated/offset-fetch-request.js';
 import { offsetFetchResponseMeta, type OffsetFetchResponseGroup } from '../protocol/generated/offset-fetch-response.js';
@@ -58,7 +58,7 @@ async function fetchGroup(ctx: RequestContext, asked: Asked, requireStable: bool
   const groups = ctx.broker.groups;
   try {
     const topics = requireStable
-      ? await groups.write(asked.groupId, (shard) => shard.fetchOffsets(asked.groupId, asked.topics))
+      ? await groups.write(asked.groupId, (shard) => shard.fetchOffsets(asked.groupId, asked.topics, true))
       : groups.read(asked.groupId, (shard) => shard.fetchOffsets(asked.groupId, asked.topics));
     return { errorCode: ErrorCode.NONE, topics };
   } catch (err) {

@@ -1,17 +1,27 @@
 /**
- * CoordinatorRuntime: the shell around one GroupShard, i.e. one
- * __consumer_offsets partition this node leads. It owns the shard's single
- * serial queue: every operation (requests, timers, offset expiry, load,
- * unload) runs as one task that
+ * CoordinatorRuntime: the shell around one coordinator shard, i.e. one
+ * partition of a coordinator's internal topic that this node leads
+ * (__consumer_offsets for groups, __transaction_state for transactions).
+ * It is generic over the shard, its record type and its operation type,
+ * and owns the shard's single serial queue: every operation (requests,
+ * timers, load, unload, transaction markers) runs as one task that
  *
  *   1. decides synchronously on the shard (records, hooks, replies),
  *   2. appends the records to the partition (acks=all) and waits,
- *   3. replays them into the shard and runs the success hooks, or runs the
- *      failure hooks with the error mapped as Kafka maps append errors,
+ *   3. replays them into the shard, each with its offset, and runs the
+ *      success hooks, or runs the failure hooks with the error mapped as
+ *      Kafka maps append errors,
  *   4. delivers the replies the task produced,
  *
  * so no await ever splits a transition and no client hears of state that
  * is not durable. Timers are one setTimeout at the shard's next deadline.
+ *
+ * Transactions: an operation may carry a producer id and epoch; its
+ * records are then written as that producer's transactional batch
+ * (TxnOffsetCommit), and replayed with the producer id. A commit or abort
+ * marker for the partition is written through the queue as well
+ * (writeEndMarker) and replayed into the shard, as Kafka's runtime does
+ * with scheduleTransactionCompletion.
  *
  * Lifecycle: loading (replays the partition from its log start; requests
  * get COORDINATOR_LOAD_IN_PROGRESS) → active → closed (the partition moved
@@ -20,10 +30,8 @@
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError, toErrorCode } from '../api/error-codes.js';
 import { batchPositions, Attr } from '../protocol/record-batch.js';
+import { ControlRecordType } from '../protocol/control-records.js';
 import { decodeBatch } from '../protocol/records.js';
-import { decodeGroupRecord, type GroupRecord } from './group-records.js';
-import { GroupOp, type ShardEnv } from './group-op.js';
-import { GroupShard } from './group-shard.js';
 
 /** Where the runtime reads its partition from when loading. */
 export interface LoadSource {
@@ -31,10 +39,48 @@ export interface LoadSource {
   read(offset: number, maxBytes: number, opts: { minOneBatch: boolean; maxOffset?: number }): Promise<{ records: Buffer }>;
 }
 
-export interface RuntimeDeps {
-  readonly env: ShardEnv;
-  /** Appends records to the partition (acks=all); rejects with a Kafka error on failure. */
-  readonly append: (records: readonly GroupRecord[], now: number) => Promise<void>;
+/** The producer a transactional write is made for. */
+export interface TxnProducer {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+}
+
+/** Where a replayed record sits: its offset, and its producer when it came in a transactional batch (else -1). */
+export interface RecordPosition {
+  readonly offset: number;
+  readonly producerId: bigint;
+}
+
+/** One write operation: what the shard decided, and hooks to run after the append. */
+export interface RuntimeOp<R, O> {
+  readonly now: number;
+  readonly records: R[];
+  readonly onSuccess: Array<() => void>;
+  /** Run when the append failed, with the mapped error code and an op for any follow-up records. */
+  readonly onFailure: Array<(errorCode: number, next: O) => void>;
+  /** Set for a transactional write: the records go out as this producer's transactional batch. */
+  producer: TxnProducer | null;
+}
+
+/** What the runtime needs of a shard. */
+export interface CoordinatorShard<R, O> {
+  replay(record: R, now: number, at?: RecordPosition): void;
+  /** A commit or abort marker of a producer was written at offset. */
+  replayEndMarker(producerId: bigint, commit: boolean, offset: number): void;
+  finishLoad(now: number): void;
+  unload(errorCode: number, now: number): void;
+  tick(op: O): void;
+  nextDeadline(): number;
+}
+
+export interface RuntimeDeps<R, O> {
+  /** The internal topic, for logs. */
+  readonly topic: string;
+  readonly newOp: (now: number) => O;
+  /** Decodes a record of the partition; null for records this shard skips. */
+  readonly decode: (key: Buffer | null, value: Buffer | null) => R | null;
+  /** Appends records (acks=all); resolves with the first record's offset, rejects with a Kafka error. */
+  readonly append: (records: readonly R[], now: number, producer: TxnProducer | null) => Promise<number>;
   readonly now: () => number;
   readonly log: Logger;
 }
@@ -47,7 +93,7 @@ export class CoordinatorWriteError extends Error {
   }
 }
 
-/** Kafka's mapping of append errors to what group clients may act on. */
+/** Kafka's mapping of append errors to what coordinator clients may act on. */
 export function mapAppendError(err: unknown, forOffsetCommit: boolean): number {
   const code = toErrorCode(err);
   switch (code) {
@@ -70,8 +116,7 @@ export function mapAppendError(err: unknown, forOffsetCommit: boolean): number {
 
 type State = 'loading' | 'active' | 'closed';
 
-export class CoordinatorRuntime {
-  readonly shard: GroupShard;
+export class CoordinatorRuntime<S extends CoordinatorShard<R, O>, R, O extends RuntimeOp<R, O>> {
   private state: State = 'loading';
   private queue: Promise<unknown> = Promise.resolve();
   /** Replies produced by the running task, delivered when it ends. */
@@ -82,10 +127,9 @@ export class CoordinatorRuntime {
   constructor(
     readonly partition: number,
     readonly leaderEpoch: number,
-    private readonly deps: RuntimeDeps,
-  ) {
-    this.shard = new GroupShard(partition, deps.env);
-  }
+    readonly shard: S,
+    private readonly deps: RuntimeDeps<R, O>,
+  ) {}
 
   get isActive(): boolean {
     return this.state === 'active';
@@ -106,11 +150,19 @@ export class CoordinatorRuntime {
         if (bytes.length === 0) break;
         for (const [pos, size] of batchPositions(bytes)) {
           const batch = await decodeBatch(bytes.subarray(pos, pos + size));
-          offset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
-          if (batch.header.attributes & Attr.Control) continue;
+          const h = batch.header;
+          offset = Number(h.baseOffset) + h.lastOffsetDelta + 1;
+          const producerId = h.attributes & Attr.Transactional ? h.producerId : -1n;
+          if (h.attributes & Attr.Control) {
+            const type = batch.records[0]?.control?.type;
+            if (producerId >= 0n && (type === ControlRecordType.Commit || type === ControlRecordType.Abort)) {
+              this.shard.replayEndMarker(producerId, type === ControlRecordType.Commit, Number(h.baseOffset));
+            }
+            continue;
+          }
           for (const r of batch.records) {
-            const record = decodeGroupRecord(r.key, r.value);
-            if (record) this.shard.replay(record, this.deps.now());
+            const record = this.deps.decode(r.key, r.value);
+            if (record) this.shard.replay(record, this.deps.now(), { offset: r.offset, producerId });
             count++;
           }
         }
@@ -118,7 +170,7 @@ export class CoordinatorRuntime {
       if (this.state !== 'loading') return;
       this.shard.finishLoad(this.deps.now());
       this.state = 'active';
-      this.deps.log.info({ partition: this.partition, records: count, groups: this.shard.groups.size, ms: this.deps.now() - started }, 'loaded coordinator partition');
+      this.deps.log.info({ topic: this.deps.topic, partition: this.partition, records: count, ms: this.deps.now() - started }, 'loaded coordinator partition');
       this.rescheduleTimer();
     });
   }
@@ -128,13 +180,13 @@ export class CoordinatorRuntime {
    * COORDINATOR_LOAD_IN_PROGRESS / NOT_COORDINATOR when not active, and a
    * CoordinatorWriteError when the append failed.
    */
-  run<T>(fn: (shard: GroupShard, op: GroupOp) => T, forOffsetCommit = false): Promise<T> {
+  run<T>(fn: (shard: S, op: O) => T, forOffsetCommit = false): Promise<T> {
     return this.enqueue(async () => {
-      if (this.state !== 'active') throw new KafkaError(this.state === 'loading' ? 'COORDINATOR_LOAD_IN_PROGRESS' : 'NOT_COORDINATOR');
+      this.checkActive();
       const outbox: Array<() => void> = [];
       this.outbox = outbox;
       try {
-        const op = new GroupOp(this.deps.now());
+        const op = this.deps.newOp(this.deps.now());
         const result = fn(this.shard, op);
         await this.commit(op, forOffsetCommit);
         return result;
@@ -146,9 +198,23 @@ export class CoordinatorRuntime {
     });
   }
 
+  /**
+   * Writes a commit or abort marker for a producer to this partition
+   * (append is the marker append) and replays it into the shard, on the
+   * queue so it orders with the shard's own writes.
+   */
+  writeEndMarker(producerId: bigint, commit: boolean, append: () => Promise<number>): Promise<void> {
+    return this.enqueue(async () => {
+      this.checkActive();
+      const offset = await append();
+      this.shard.replayEndMarker(producerId, commit, offset);
+      this.rescheduleTimer();
+    });
+  }
+
   /** Reads shard state between operations (reads see only replayed, durable state). */
-  read<T>(fn: (shard: GroupShard) => T): T {
-    if (this.state !== 'active') throw new KafkaError(this.state === 'loading' ? 'COORDINATOR_LOAD_IN_PROGRESS' : 'NOT_COORDINATOR');
+  read<T>(fn: (shard: S) => T): T {
+    this.checkActive();
     return fn(this.shard);
   }
 
@@ -156,18 +222,11 @@ export class CoordinatorRuntime {
    * Wraps a reply callback handed to the shard: replies made while a task
    * runs wait for that task's append; others go out at once.
    */
-  reply<R>(resolve: (response: R) => void): (response: R) => void {
-    return (response: R) => {
+  reply<Res>(resolve: (response: Res) => void): (response: Res) => void {
+    return (response: Res) => {
       if (this.outbox) this.outbox.push(() => resolve(response));
       else resolve(response);
     };
-  }
-
-  /** Removes expired offsets and the Empty groups they leave behind. */
-  expireOffsets(): Promise<void> {
-    return this.run((shard, op) => shard.expireOffsets(op)).catch((err: unknown) => {
-      if (this.state === 'active') this.deps.log.warn({ err, partition: this.partition }, 'offset expiration failed');
-    });
   }
 
   /** Stops serving: parked requests are answered with errorCode, timers cancelled. */
@@ -188,19 +247,25 @@ export class CoordinatorRuntime {
     });
   }
 
-  private async commit(op: GroupOp, forOffsetCommit: boolean): Promise<void> {
+  private checkActive(): void {
+    if (this.state !== 'active') throw new KafkaError(this.state === 'loading' ? 'COORDINATOR_LOAD_IN_PROGRESS' : 'NOT_COORDINATOR');
+  }
+
+  private async commit(op: O, forOffsetCommit: boolean): Promise<void> {
     if (op.records.length > 0) {
+      let base: number;
       try {
-        await this.deps.append(op.records, op.now);
+        base = await this.deps.append(op.records, op.now, op.producer);
       } catch (err) {
         const code = mapAppendError(err, forOffsetCommit);
-        this.deps.log.warn({ err, partition: this.partition, errorCode: code }, 'coordinator write failed');
-        const next = new GroupOp(this.deps.now());
+        this.deps.log.warn({ err, topic: this.deps.topic, partition: this.partition, errorCode: code }, 'coordinator write failed');
+        const next = this.deps.newOp(this.deps.now());
         for (const hook of op.onFailure) hook(code, next);
         if (next.records.length > 0) await this.commit(next, false).catch(() => undefined);
         throw new CoordinatorWriteError(code);
       }
-      for (const r of op.records) this.shard.replay(r, op.now);
+      const producerId = op.producer?.producerId ?? -1n;
+      op.records.forEach((r, i) => this.shard.replay(r, op.now, { offset: base + i, producerId }));
     }
     for (const hook of op.onSuccess) hook();
   }
@@ -225,7 +290,7 @@ export class CoordinatorRuntime {
       this.timer = null;
       this.timerAt = Infinity;
       this.run((shard, op) => shard.tick(op)).catch((err: unknown) => {
-        if (this.state === 'active') this.deps.log.warn({ err, partition: this.partition }, 'coordinator timer task failed');
+        if (this.state === 'active') this.deps.log.warn({ err, topic: this.deps.topic, partition: this.partition }, 'coordinator timer task failed');
       });
     }, Math.max(0, next - this.deps.now()));
     this.timer.unref();

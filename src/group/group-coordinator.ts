@@ -8,6 +8,12 @@
  * NOT_COORDINATOR, one whose partition is still loading
  * COORDINATOR_LOAD_IN_PROGRESS.
  *
+ * Transactions: TxnOffsetCommit writes go through the shard as the
+ * producer's transactional batch (the partition's producer state checks
+ * its epoch), and the transaction coordinator's commit/abort markers for a
+ * __consumer_offsets partition come in through completeTransaction, which
+ * writes the marker on the shard's queue and replays it.
+ *
  * This class only routes and wires; decisions are in GroupShard.
  */
 import { randomUUID } from 'node:crypto';
@@ -16,11 +22,14 @@ import { ErrorCode, KafkaError, toErrorCode } from '../api/error-codes.js';
 import type { MetadataImage } from '../controller/metadata-image.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
 import { buildBatchSync } from '../protocol/records.js';
-import { CoordinatorRuntime } from './coordinator-runtime.js';
+import { CoordinatorRuntime, type TxnProducer } from './coordinator-runtime.js';
 import type { GroupConfig } from './group-config.js';
-import { encodeRecordKey, encodeRecordValue, OFFSETS_TOPIC, type GroupRecord } from './group-records.js';
-import type { GroupShard } from './group-shard.js';
-import type { GroupOp, ShardEnv } from './group-op.js';
+import { decodeGroupRecord, encodeRecordKey, encodeRecordValue, OFFSETS_TOPIC, type GroupRecord } from './group-records.js';
+import { GroupShard } from './group-shard.js';
+import { GroupOp, type ShardEnv } from './group-op.js';
+import type { TxnMarkerWrite } from '../replication/replica-manager.js';
+
+export type GroupRuntime = CoordinatorRuntime<GroupShard, GroupRecord, GroupOp>;
 import { partitionFor } from './partition-for.js';
 
 export interface GroupCoordinatorDeps {
@@ -34,7 +43,7 @@ export interface GroupCoordinatorDeps {
 
 export class GroupCoordinator {
   readonly config: GroupConfig;
-  private readonly runtimes = new Map<number, CoordinatorRuntime>();
+  private readonly runtimes = new Map<number, GroupRuntime>();
   private readonly env: ShardEnv;
   private readonly now: () => number;
   private retentionTimer: NodeJS.Timeout | null = null;
@@ -77,9 +86,11 @@ export class GroupCoordinator {
       if (this.runtimes.has(partition)) continue;
       const p = this.deps.replicas.partition(OFFSETS_TOPIC, partition);
       if (!p) continue;
-      const rt = new CoordinatorRuntime(partition, epoch, {
-        env: this.env,
-        append: (records, now) => this.append(partition, records, now),
+      const rt: GroupRuntime = new CoordinatorRuntime(partition, epoch, new GroupShard(partition, this.env), {
+        topic: OFFSETS_TOPIC,
+        newOp: (now) => new GroupOp(now),
+        decode: decodeGroupRecord,
+        append: (records, now, producer) => this.append(partition, records, now, producer),
         now: this.now,
         log: this.deps.log,
       });
@@ -95,16 +106,31 @@ export class GroupCoordinator {
     await Promise.all(loads);
   }
 
-  private async append(partition: number, records: readonly GroupRecord[], now: number): Promise<void> {
+  private async append(partition: number, records: readonly GroupRecord[], now: number, producer: TxnProducer | null): Promise<number> {
     const batch = buildBatchSync({
       records: records.map((r) => ({ key: encodeRecordKey(r), value: encodeRecordValue(r) })),
       defaultTimestamp: now,
+      ...(producer ? { producerId: producer.producerId, producerEpoch: producer.producerEpoch, transactional: true } : {}),
     });
-    await this.deps.replicas.append(OFFSETS_TOPIC, partition, batch, -1);
+    const res = await this.deps.replicas.append(OFFSETS_TOPIC, partition, batch, -1, producer ? 'coordinator' : 'client');
+    return res.baseOffset;
+  }
+
+  /**
+   * Writes a transaction's commit or abort marker to a __consumer_offsets
+   * partition led here and applies it to the shard's pending offsets
+   * (Kafka's completeTransaction). NOT_COORDINATOR when the partition is
+   * not loaded here.
+   */
+  async completeTransaction(partition: number, marker: TxnMarkerWrite): Promise<void> {
+    if (this.closed) throw new KafkaError('COORDINATOR_NOT_AVAILABLE');
+    const rt = this.runtimes.get(partition);
+    if (!rt) throw new KafkaError('NOT_COORDINATOR');
+    await rt.writeEndMarker(marker.producerId, marker.commit, () => this.deps.replicas.appendTxnMarker(OFFSETS_TOPIC, partition, marker));
   }
 
   /** The runtime owning a group, or NOT_COORDINATOR / COORDINATOR_LOAD_IN_PROGRESS / COORDINATOR_NOT_AVAILABLE. */
-  runtimeFor(groupId: string): CoordinatorRuntime {
+  runtimeFor(groupId: string): GroupRuntime {
     if (this.closed) throw new KafkaError('COORDINATOR_NOT_AVAILABLE');
     const rt = this.runtimes.get(this.partitionFor(groupId));
     if (!rt) throw new KafkaError('NOT_COORDINATOR');
@@ -129,7 +155,7 @@ export class GroupCoordinator {
    */
   parked<R>(groupId: string, fn: (shard: GroupShard, op: GroupOp, reply: (r: R) => void) => void, onError: (errorCode: number) => R): Promise<R> {
     return new Promise<R>((resolve) => {
-      let rt: CoordinatorRuntime;
+      let rt: GroupRuntime;
       try {
         rt = this.runtimeFor(groupId);
       } catch (err) {
@@ -157,7 +183,12 @@ export class GroupCoordinator {
   }
 
   private expireOffsets(): void {
-    for (const rt of this.runtimes.values()) if (rt.isActive) void rt.expireOffsets();
+    for (const rt of this.runtimes.values()) {
+      if (!rt.isActive) continue;
+      rt.run((shard, op) => shard.expireOffsets(op)).catch((err: unknown) => {
+        if (rt.isActive) this.deps.log.warn({ err, partition: rt.partition }, 'offset expiration failed');
+      });
+    }
   }
 
   async close(): Promise<void> {

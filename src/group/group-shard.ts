@@ -17,6 +17,11 @@
  *   operation, or in the hooks the runtime runs right after an append
  *   (Kafka's CoordinatorResult with replayRecords=false for classic groups).
  *
+ * Transactional offsets (TxnOffsetCommit) replay as pending offsets of
+ * their producer; the producer's commit marker (replayEndMarker) makes them
+ * committed offsets unless a later record already committed the partition,
+ * an abort marker drops them.
+ *
  * Invariant: every group with committed offsets exists (a "simple" group,
  * Empty with no protocol type, when nothing else made it).
  */
@@ -39,12 +44,18 @@ import { groupMetadataRecord, offsetRecord, type GroupRecord } from './group-rec
 import type { GroupOp, ShardEnv } from './group-op.js';
 import { OffsetStore } from './offset-store.js';
 import { commitOffsets, deleteOffsets, expireOffsets, fetchOffsets, type CommitInput, type FetchedTopic } from './offset-ops.js';
+import { PendingTxnOffsets } from './pending-txn-offsets.js';
+import { commitTransactionalOffsets, type TxnCommitInput } from './txn-offset-ops.js';
+import type { TxnOffsetCommitResponseTopic } from '../protocol/generated/txn-offset-commit-response.js';
+import type { CoordinatorShard, RecordPosition } from './coordinator-runtime.js';
 
 export const CLASSIC_GROUP_TYPE = 'classic';
 
-export class GroupShard {
+export class GroupShard implements CoordinatorShard<GroupRecord, GroupOp> {
   readonly groups = new Map<string, ClassicGroup>();
   readonly offsets = new OffsetStore();
+  /** Offsets of open transactions, by producer. */
+  readonly pendingTxnOffsets = new PendingTxnOffsets();
   /** True until finishLoad: replayed group records replace groups wholesale. */
   private loading = true;
 
@@ -55,14 +66,24 @@ export class GroupShard {
 
   // ------------------------------------------------------------ durable state
 
-  /** Applies one record of this shard's partition (while loading, or after the runtime appended it). */
-  replay(record: GroupRecord, now: number): void {
+  /**
+   * Applies one record of this shard's partition (while loading, or after
+   * the runtime appended it); `at` is where it sits, and its producer when
+   * it came in a transactional batch.
+   */
+  replay(record: GroupRecord, now: number, at?: RecordPosition): void {
     if (record.kind === 'offset') {
       if (record.value === null) {
         this.offsets.delete(record.group, record.topic, record.partition);
+        this.pendingTxnOffsets.removePartition(record.group, record.topic, record.partition);
         return;
       }
-      this.offsets.set(record.group, record.topic, record.partition, record.value);
+      const recordOffset = at?.offset ?? -1;
+      if (at && at.producerId >= 0n) {
+        this.pendingTxnOffsets.add(at.producerId, record.group, record.topic, record.partition, record.value, recordOffset);
+      } else {
+        this.offsets.set(record.group, record.topic, record.partition, record.value, recordOffset);
+      }
       if (!this.groups.has(record.group)) {
         const simple = new ClassicGroup(record.group);
         simple.stateTimestamp = Number(record.value.commitTimestamp);
@@ -77,6 +98,22 @@ export class GroupShard {
     // At run time the live group already is what its record says (the record was written from it).
     if (this.loading || !this.groups.has(record.group)) {
       this.groups.set(record.group, ClassicGroup.fromRecord(record.group, record.value, now));
+    }
+  }
+
+  /**
+   * A producer's transaction ended on this partition: on commit its pending
+   * offsets become committed (each only if no later record committed the
+   * partition, as compaction may reorder them otherwise), on abort they go.
+   */
+  replayEndMarker(producerId: bigint, commit: boolean): void {
+    const pending = this.pendingTxnOffsets.take(producerId);
+    if (!pending || !commit) return;
+    for (const group of pending.groups()) {
+      for (const { topic, partition, value, recordOffset } of pending.entries(group)) {
+        const existing = this.offsets.recordOffset(group, topic, partition);
+        if (existing === undefined || recordOffset > existing) this.offsets.set(group, topic, partition, value, recordOffset);
+      }
     }
   }
 
@@ -140,8 +177,13 @@ export class GroupShard {
     return commitOffsets(this.env, op, this.groups, input);
   }
 
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null): FetchedTopic[] {
-    return fetchOffsets(this.groups, this.offsets, groupId, topics);
+  /** Committed offsets; with requireStable, partitions of open transactions are UNSTABLE_OFFSET_COMMIT. */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null, requireStable = false): FetchedTopic[] {
+    return fetchOffsets(this.groups, this.offsets, groupId, topics, requireStable ? this.pendingTxnOffsets : null);
+  }
+
+  commitTransactionalOffsets(op: GroupOp, input: TxnCommitInput): Input<TxnOffsetCommitResponseTopic>[] {
+    return commitTransactionalOffsets(this.env, op, this.groups, input);
   }
 
   deleteOffsets(op: GroupOp, groupId: string, topics: readonly OffsetDeleteRequestTopic[]): Input<OffsetDeleteResponseTopic>[] {
@@ -149,7 +191,7 @@ export class GroupShard {
   }
 
   expireOffsets(op: GroupOp): void {
-    expireOffsets(this.env, op, this.groups, this.offsets);
+    expireOffsets(this.env, op, this.groups, this.offsets, this.pendingTxnOffsets);
   }
 
   // ------------------------------------------------------------ admin
@@ -194,6 +236,10 @@ export class GroupShard {
       else if (!g.is('Empty')) out.set(id, ErrorCode.NON_EMPTY_GROUP);
       else {
         for (const { topic, partition } of this.offsets.entries(id)) op.records.push(offsetRecord(id, topic, partition, null));
+        // Pending transactional offsets go too (one tombstone per partition).
+        for (const { topic, partition } of this.pendingTxnOffsets.partitions(id)) {
+          if (!this.offsets.has(id, topic, partition)) op.records.push(offsetRecord(id, topic, partition, null));
+        }
         op.records.push(groupMetadataRecord(id, null));
         out.set(id, ErrorCode.NONE);
       }

@@ -33,6 +33,7 @@ import { rescheduleHeartbeat } from './classic-rebalance.js';
 import { groupMetadataRecord, offsetRecord } from './group-records.js';
 import type { GroupOp, ShardEnv } from './group-op.js';
 import type { CommittedOffset, OffsetStore } from './offset-store.js';
+import type { PendingTxnOffsets } from './pending-txn-offsets.js';
 
 export interface CommitInput {
   readonly request: OffsetCommitRequest;
@@ -54,18 +55,27 @@ export interface FetchedTopic {
   partitions: FetchedPartition[];
 }
 
-function validateCommit(group: ClassicGroup, req: OffsetCommitRequest): void {
-  const generation = req.generationIdOrMemberEpoch;
+/**
+ * Kafka's ClassicGroup.validateOffsetCommit. Transactional commits (older
+ * TxnOffsetCommit versions carry no member) are accepted without a member
+ * from a non-empty group, and during CompletingRebalance.
+ */
+export function validateCommit(
+  group: ClassicGroup,
+  req: { generation: number; memberId: string; groupInstanceId: string | null },
+  transactional: boolean,
+): void {
+  const generation = req.generation;
   if (group.is('Dead')) throw new KafkaError('COORDINATOR_NOT_AVAILABLE');
   if (generation < 0 && group.is('Empty')) return;
   if (generation >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
     const invalid = group.validateMember(req.memberId, req.groupInstanceId);
     if (invalid !== null) throw new KafkaError(invalid);
     if (generation !== group.generationId) throw new KafkaError('ILLEGAL_GENERATION');
-  } else if (!group.is('Empty')) {
+  } else if (!transactional && !group.is('Empty')) {
     throw new KafkaError('UNKNOWN_MEMBER_ID');
   }
-  if (group.is('CompletingRebalance')) throw new KafkaError('REBALANCE_IN_PROGRESS');
+  if (!transactional && group.is('CompletingRebalance')) throw new KafkaError('REBALANCE_IN_PROGRESS');
 }
 
 export function commitOffsets(env: ShardEnv, op: GroupOp, groups: Map<string, ClassicGroup>, input: CommitInput): Input<OffsetCommitResponseTopic>[] {
@@ -77,7 +87,7 @@ export function commitOffsets(env: ShardEnv, op: GroupOp, groups: Map<string, Cl
     group.stateTimestamp = op.now;
     groups.set(req.groupId, group);
   }
-  validateCommit(group, req);
+  validateCommit(group, { generation: req.generationIdOrMemberEpoch, memberId: req.memberId, groupInstanceId: req.groupInstanceId }, false);
   const member = group.members.get(req.memberId);
   if (member && (group.is('Stable') || group.is('PreparingRebalance'))) rescheduleHeartbeat(member, op.now);
   const retention = input.apiVersion <= 4 ? req.retentionTimeMs : -1n;
@@ -117,18 +127,28 @@ function fetched(partitionIndex: number, v: CommittedOffset): FetchedPartition {
   return { partitionIndex, committedOffset: v.offset, committedLeaderEpoch: v.leaderEpoch, metadata: v.metadata, errorCode: ErrorCode.NONE };
 }
 
-/** Committed offsets of the asked partitions (-1 where none), or of every partition when topics is null. */
+const UNSTABLE = (partitionIndex: number): FetchedPartition => ({ ...NO_OFFSET(partitionIndex), errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+
+/**
+ * Committed offsets of the asked partitions (-1 where none), or of every
+ * partition when topics is null. With require_stable (KIP-447), a
+ * partition an open transaction has committed an offset for answers
+ * UNSTABLE_OFFSET_COMMIT, so the consumer retries after the transaction.
+ */
 export function fetchOffsets(
   groups: ReadonlyMap<string, ClassicGroup>,
   offsets: OffsetStore,
   groupId: string,
   topics: ReadonlyArray<{ name: string; partitionIndexes: readonly number[] }> | null,
+  pending: PendingTxnOffsets | null = null,
 ): FetchedTopic[] {
   if (groups.get(groupId)?.is('Dead')) throw new KafkaError('GROUP_ID_NOT_FOUND');
+  const unstable = (topic: string, partition: number): boolean => pending !== null && pending.has(groupId, topic, partition);
   if (topics !== null) {
     return topics.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((i) => {
+        if (unstable(t.name, i)) return UNSTABLE(i);
         const v = offsets.get(groupId, t.name, i);
         return v ? fetched(i, v) : NO_OFFSET(i);
       }),
@@ -138,7 +158,7 @@ export function fetchOffsets(
   for (const { topic, partition, value } of offsets.entries(groupId)) {
     let list = byTopic.get(topic);
     if (!list) byTopic.set(topic, (list = []));
-    list.push(fetched(partition, value));
+    list.push(unstable(topic, partition) ? UNSTABLE(partition) : fetched(partition, value));
   }
   return [...byTopic].map(([name, partitions]) => ({ name, partitions }));
 }
@@ -176,8 +196,18 @@ function expiryBase(group: ClassicGroup | undefined, topic: string, v: Committed
   return null;
 }
 
-/** Tombstones for expired offsets, and for Empty groups that are left with none. */
-export function expireOffsets(env: ShardEnv, op: GroupOp, groups: ReadonlyMap<string, ClassicGroup>, offsets: OffsetStore): void {
+/**
+ * Tombstones for expired offsets, and for Empty groups that are left with
+ * none. Offsets an open transaction is about to replace are kept, and so
+ * are groups with open transactions.
+ */
+export function expireOffsets(
+  env: ShardEnv,
+  op: GroupOp,
+  groups: ReadonlyMap<string, ClassicGroup>,
+  offsets: OffsetStore,
+  pending: PendingTxnOffsets | null = null,
+): void {
   const retentionMs = env.config.offsetsRetentionMs;
   const groupIds = new Set([...offsets.groups(), ...groups.keys()]);
   for (const groupId of groupIds) {
@@ -187,10 +217,10 @@ export function expireOffsets(env: ShardEnv, op: GroupOp, groups: ReadonlyMap<st
       const base = expiryBase(group, topic, value);
       const expired =
         value.expireTimestamp >= 0n ? op.now >= Number(value.expireTimestamp) : base !== null && op.now - base >= retentionMs;
-      if (expired) op.records.push(offsetRecord(groupId, topic, partition, null));
+      if (expired && !pending?.has(groupId, topic, partition)) op.records.push(offsetRecord(groupId, topic, partition, null));
       else kept++;
     }
-    if (group && group.is('Empty') && kept === 0 && group.pendingJoin.size === 0) {
+    if (group && group.is('Empty') && kept === 0 && group.pendingJoin.size === 0 && !pending?.has(groupId)) {
       op.records.push(groupMetadataRecord(groupId, null));
     }
   }

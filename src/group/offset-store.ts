@@ -1,25 +1,38 @@
 /**
  * Committed offsets of the groups of one coordinator shard, exactly as the
  * OffsetCommit records replayed so far left them: group → topic →
- * partition → the record's value. Only replay writes here.
+ * partition → the record's value, and the offset of that record in the
+ * partition (-1 when not known), which decides whether a committed
+ * transaction's offset replaces it. Only replay writes here. The same
+ * structure holds one producer's pending transactional offsets.
  */
 import type { OffsetCommitValue } from '../protocol/generated/group-coordinator/offset-commit-value.js';
 
 export type CommittedOffset = OffsetCommitValue;
 
+interface StoredOffset {
+  readonly value: CommittedOffset;
+  readonly recordOffset: number;
+}
+
 export class OffsetStore {
-  private readonly byGroup = new Map<string, Map<string, Map<number, CommittedOffset>>>();
+  private readonly byGroup = new Map<string, Map<string, Map<number, StoredOffset>>>();
 
   get(group: string, topic: string, partition: number): CommittedOffset | undefined {
-    return this.byGroup.get(group)?.get(topic)?.get(partition);
+    return this.byGroup.get(group)?.get(topic)?.get(partition)?.value;
   }
 
-  set(group: string, topic: string, partition: number, value: CommittedOffset): void {
+  /** Offset of the record that committed the partition's offset (-1 when not known), undefined when none is committed. */
+  recordOffset(group: string, topic: string, partition: number): number | undefined {
+    return this.byGroup.get(group)?.get(topic)?.get(partition)?.recordOffset;
+  }
+
+  set(group: string, topic: string, partition: number, value: CommittedOffset, recordOffset = -1): void {
     let topics = this.byGroup.get(group);
     if (!topics) this.byGroup.set(group, (topics = new Map()));
     let partitions = topics.get(topic);
     if (!partitions) topics.set(topic, (partitions = new Map()));
-    partitions.set(partition, value);
+    partitions.set(partition, { value, recordOffset });
   }
 
   delete(group: string, topic: string, partition: number): void {
@@ -36,12 +49,16 @@ export class OffsetStore {
   }
 
   /** Every committed offset of a group, topics and partitions in commit order. */
-  *entries(group: string): Generator<{ topic: string; partition: number; value: CommittedOffset }> {
+  *entries(group: string): Generator<{ topic: string; partition: number; value: CommittedOffset; recordOffset: number }> {
     const topics = this.byGroup.get(group);
     if (!topics) return;
     for (const [topic, partitions] of topics) {
-      for (const [partition, value] of partitions) yield { topic, partition, value };
+      for (const [partition, stored] of partitions) yield { topic, partition, value: stored.value, recordOffset: stored.recordOffset };
     }
+  }
+
+  has(group: string, topic: string, partition: number): boolean {
+    return this.byGroup.get(group)?.get(topic)?.has(partition) ?? false;
   }
 
   groups(): IterableIterator<string> {

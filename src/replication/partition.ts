@@ -8,6 +8,7 @@
 import type { PartitionLog } from '../log/partition-log.js';
 import type { PartitionImage } from '../controller/metadata-image.js';
 import type { ProducerStateManager } from '../txn/producer-state.js';
+import type { AbortedTxnIndex } from '../txn/aborted-txn-index.js';
 
 export class Partition {
   private hw: number;
@@ -27,6 +28,8 @@ export class Partition {
     image: PartitionImage,
     /** Idempotence state: sequences of the producers writing here. */
     readonly producers: ProducerStateManager,
+    /** Transactions aborted here, for read_committed fetches. */
+    readonly abortedTxns: AbortedTxnIndex,
   ) {
     this.leaderEpoch = image.leaderEpoch;
     this.leader = image.leader;
@@ -39,9 +42,14 @@ export class Partition {
     return this.hw;
   }
 
-  /** Last stable offset; equal to the high watermark until transactions exist. */
+  /**
+   * Last stable offset: the first offset of the earliest open transaction
+   * when it is below the high watermark, else the high watermark.
+   * read_committed consumers read below it.
+   */
   get lastStableOffset(): number {
-    return this.hw;
+    const unstable = this.producers.firstUnstableOffset();
+    return unstable === null ? this.hw : Math.min(this.hw, unstable);
   }
 
   update(image: PartitionImage): void {
@@ -77,5 +85,6 @@ export class Partition {
   /** Wakes all waiters (the partition is going away). */
   close(): void {
     this.notify();
+    void this.abortedTxns.close();
   }
 }

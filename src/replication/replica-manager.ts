@@ -18,9 +18,14 @@ import { OffsetOutOfRangeError } from '../log/errors.js';
 import { KafkaError } from '../api/error-codes.js';
 import { Partition } from './partition.js';
 import { validateRecords } from './batch-validator.js';
-import { loadProducerState, saveProducerSnapshot } from '../txn/producer-snapshot.js';
+import { saveProducerSnapshot } from '../txn/producer-snapshot.js';
 import { lastSequence } from '../txn/producer-state.js';
-import { batchPositions } from '../protocol/record-batch.js';
+import { loadTxnState } from '../txn/txn-state-loader.js';
+import type { FetchAbortedTxn } from '../txn/aborted-txn-index.js';
+import { Attr, batchPositions } from '../protocol/record-batch.js';
+import { buildBatchSync } from '../protocol/records.js';
+import { ControlRecordType, endTxnMarkerRecord } from '../protocol/control-records.js';
+import type { ErrorName } from '../api/error-codes.js';
 
 const SNAPSHOT_INTERVAL_MS = 60_000;
 
@@ -36,7 +41,27 @@ export interface ReadResult {
   highWatermark: number;
   lastStableOffset: number;
   logStartOffset: number;
+  /** read_committed: the aborted transactions overlapping the returned batches. */
+  abortedTransactions?: FetchAbortedTxn[];
 }
+
+/** Who writes: a client (full idempotence checks) or a coordinator on a producer's behalf (epoch only). */
+export type AppendOrigin = 'client' | 'coordinator';
+
+/** A commit or abort marker for one partition (WriteTxnMarkers). */
+export interface TxnMarkerWrite {
+  readonly producerId: bigint;
+  readonly producerEpoch: number;
+  readonly coordinatorEpoch: number;
+  readonly commit: boolean;
+}
+
+/**
+ * Asks the transaction coordinator whether a producer's transaction has
+ * this partition (KIP-890 verification, for a transactional batch that
+ * would open a transaction here). null: yes, or not known here.
+ */
+export type TxnVerifier = (producerId: bigint, producerEpoch: number, topic: string, partition: number) => ErrorName | null;
 
 export class ReplicaManager {
   private readonly partitions = new Map<string, Partition[]>();
@@ -44,6 +69,7 @@ export class ReplicaManager {
   /** Topic configs last pushed to each topic's logs (the image replaces the map when they change). */
   private readonly appliedConfigs = new Map<string, ReadonlyMap<string, string>>();
   private readonly snapshotTimer: NodeJS.Timeout;
+  private txnVerifier: TxnVerifier | null = null;
 
   constructor(
     private readonly nodeId: number,
@@ -89,8 +115,8 @@ export class ReplicaManager {
           parts = [];
           this.partitions.set(t.name, parts);
         }
-        const producers = await loadProducerState(log, this.log);
-        parts[pi.partition] = new Partition(t.name, t.id, pi.partition, log, pi, producers);
+        const txn = await loadTxnState(log, this.log);
+        parts[pi.partition] = new Partition(t.name, t.id, pi.partition, log, pi, txn.producers, txn.aborted);
       }
     }
   }
@@ -129,14 +155,19 @@ export class ReplicaManager {
     return p;
   }
 
-  async append(topic: string, index: number, records: Buffer, acks: number): Promise<AppendResult> {
+  /** Installs the transaction coordinator's partition check (transaction.partition.verification.enable). */
+  setTxnVerifier(verifier: TxnVerifier | null): void {
+    this.txnVerifier = verifier;
+  }
+
+  async append(topic: string, index: number, records: Buffer, acks: number, origin: AppendOrigin = 'client'): Promise<AppendResult> {
     const p = this.leaderPartition(topic, index);
     const maxBytes = Number(this.topicConfig(topic, 'max.message.bytes'));
     const checked = validateRecords(records, maxBytes);
     const logAppendTime = this.topicConfig(topic, 'message.timestamp.type') === 'LogAppendTime';
     const now = Date.now();
     if (checked.producerId >= 0n) {
-      const dup = this.checkProducer(p, records);
+      const dup = this.checkProducer(p, records, origin);
       if (dup !== null) return { baseOffset: dup, logAppendTimeMs: -1, logStartOffset: p.log.logStartOffset, records: 0 };
     }
     const res = await p.log.append(records, logAppendTime ? { logAppendTimeMs: now } : undefined);
@@ -157,7 +188,7 @@ export class ReplicaManager {
    * offset when the record set is a retried duplicate, else null; throws on
    * a fenced epoch or a sequence gap.
    */
-  private checkProducer(p: Partition, records: Buffer): number | null {
+  private checkProducer(p: Partition, records: Buffer, origin: AppendOrigin): number | null {
     let offset = p.log.logEndOffset;
     const pending: Array<() => void> = [];
     for (const [pos] of batchPositions(records)) {
@@ -167,21 +198,70 @@ export class ReplicaManager {
       offset += delta + 1;
       if (producerId < 0n) continue;
       const epoch = records.readInt16BE(pos + 51);
+      const transactional = (records.readInt16BE(pos + 21) & Attr.Transactional) !== 0;
+      const timestamp = Number(records.readBigInt64BE(pos + 35));
+      if (origin === 'coordinator') {
+        const verdict = p.producers.checkEpoch(producerId, epoch);
+        if (verdict.kind === 'error') throw new KafkaError(verdict.error, verdict.message);
+        this.verifyTxn(p, producerId, epoch, transactional);
+        pending.push(() => p.producers.recordCoordinatorWrite(producerId, epoch, first, timestamp, transactional));
+        continue;
+      }
       const firstSeq = records.readInt32BE(pos + 53);
       const lastSeq = lastSequence(firstSeq, delta);
-      const verdict = p.producers.check(producerId, epoch, firstSeq, lastSeq);
+      const verdict = p.producers.check(producerId, epoch, firstSeq, lastSeq, transactional);
       if (verdict.kind === 'error') throw new KafkaError(verdict.error, verdict.message);
       if (verdict.kind === 'duplicate') {
         if (pending.length === 0) return verdict.batch.firstOffset;
         throw new KafkaError('OUT_OF_ORDER_SEQUENCE_NUMBER', 'a retried batch follows new batches in one record set');
       }
-      const transactional = (records.readInt16BE(pos + 21) & 0x10) !== 0;
-      const timestamp = Number(records.readBigInt64BE(pos + 35));
+      this.verifyTxn(p, producerId, epoch, transactional);
       pending.push(() => p.producers.record(producerId, epoch, { firstSeq, lastSeq, firstOffset: first, lastOffset: first + delta, timestamp }, transactional));
     }
     for (const apply of pending) apply();
     p.producersDirty = true;
     return null;
+  }
+
+  /** A transactional batch that would open a transaction here must belong to the producer's ongoing transaction. */
+  private verifyTxn(p: Partition, producerId: bigint, epoch: number, transactional: boolean): void {
+    if (!transactional || !this.txnVerifier || p.producers.hasOngoingTxn(producerId)) return;
+    const error = this.txnVerifier(producerId, epoch, p.topic, p.index);
+    if (error !== null) throw new KafkaError(error, error === 'INVALID_TXN_STATE' ? 'Partition was not added to the transaction' : undefined);
+  }
+
+  /**
+   * Appends a commit or abort marker (a control batch) for a producer, as
+   * WriteTxnMarkers does: an older producer epoch is INVALID_PRODUCER_EPOCH,
+   * an older coordinator epoch TRANSACTION_COORDINATOR_FENCED. The
+   * producer's open transaction here closes (the last stable offset moves
+   * on) and an abort is added to the aborted-transaction index. Resolves
+   * with the marker's offset once it is written (and synced, with
+   * krill.fsync.before.ack).
+   */
+  async appendTxnMarker(topic: string, index: number, m: TxnMarkerWrite): Promise<number> {
+    const p = this.leaderPartition(topic, index);
+    const bad = p.producers.checkMarker(m.producerId, m.producerEpoch, m.coordinatorEpoch);
+    if (bad?.kind === 'error') throw new KafkaError(bad.error, bad.message);
+    const now = Date.now();
+    const offset = p.log.logEndOffset;
+    const batch = buildBatchSync({
+      control: true,
+      transactional: true,
+      producerId: m.producerId,
+      producerEpoch: m.producerEpoch,
+      defaultTimestamp: now,
+      records: [endTxnMarkerRecord(m.commit ? ControlRecordType.Commit : ControlRecordType.Abort, m.coordinatorEpoch)],
+    });
+    const done = p.producers.applyMarker({ ...m, offset, timestamp: now });
+    if (done?.aborted) {
+      p.abortedTxns.add({ producerId: m.producerId, firstOffset: done.firstOffset, lastOffset: offset, lastStableOffset: p.producers.firstUnstableOffset() ?? offset + 1 });
+    }
+    p.producersDirty = true;
+    const res = await p.log.append(batch);
+    if (this.config.bool('krill.fsync.before.ack')) await p.log.flush();
+    p.advanceHighWatermark();
+    return res.baseOffset;
   }
 
   /** Writes producer snapshots of partitions whose producer state changed. */
@@ -191,7 +271,10 @@ export class ReplicaManager {
         if (!p || p.log.isClosed || !(p.producersDirty || (all && p.producers.producers.size > 0))) continue;
         p.producersDirty = false;
         try {
-          await saveProducerSnapshot(p.log, p.producers);
+          const offset = p.log.logEndOffset;
+          await p.abortedTxns.flush();
+          await p.abortedTxns.prune(p.log.logStartOffset);
+          await saveProducerSnapshot(p.log, p.producers, offset);
         } catch (err) {
           this.log.warn({ err, topic: p.topic, partition: p.index }, 'writing a producer snapshot failed');
         }
@@ -214,7 +297,10 @@ export class ReplicaManager {
     if (offset >= limit) return { records: EMPTY, ...base };
     try {
       const r = await p.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit });
-      return { records: r.records, ...base };
+      if (!readCommitted || r.records.length === 0) return { records: r.records, ...base };
+      let upper = offset;
+      for (const [pos] of batchPositions(r.records)) upper = Number(r.records.readBigInt64BE(pos)) + r.records.readInt32BE(pos + 23) + 1;
+      return { records: r.records, ...base, abortedTransactions: p.abortedTxns.collect(offset, upper) };
     } catch (err) {
       if (err instanceof OffsetOutOfRangeError) throw new KafkaError('OFFSET_OUT_OF_RANGE', err.message);
       throw err;
