@@ -79,9 +79,23 @@ export interface JoinOptions {
   topic: string;
 }
 
-/** One JoinGroup request, no retry. */
+/**
+ * Repeats a coordinator request while the answer is
+ * COORDINATOR_LOAD_IN_PROGRESS (a coordinator still loading its offsets
+ * partition, as Kafka answers just after it takes over), up to 10 s.
+ */
+async function whileLoading<T>(send: () => Promise<T>, code: (t: T) => number | undefined): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await send();
+    if (code(res) !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || Date.now() > deadline) return res;
+    await sleep(200);
+  }
+}
+
+/** One JoinGroup request (retried only while the coordinator loads). */
 export function joinOnce(c: KafkaConnection, v: number, groupId: string, o: JoinOptions): Promise<JoinResult> {
-  return c.request(
+  return whileLoading(() => c.request(
     Api.JoinGroup,
     v,
     {
@@ -95,7 +109,7 @@ export function joinOnce(c: KafkaConnection, v: number, groupId: string, o: Join
       reason: null,
     },
     { timeoutMs: JOIN_WAIT_MS },
-  );
+  ), (r) => r.errorCode);
 }
 
 /** Joins as a client does: a MEMBER_ID_REQUIRED answer (v4+) is followed by a join with the given id. */
@@ -165,7 +179,7 @@ export interface CommitOptions {
 
 /** Commits offsets for partitions of one topic; returns each partition's error code. */
 export async function commit(c: KafkaConnection, v: number, groupId: string, topic: string, offsets: Map<number, bigint>, o: CommitOptions = {}): Promise<Map<number, number>> {
-  const res = await c.request(Api.OffsetCommit, v, {
+  const res = await whileLoading(() => c.request(Api.OffsetCommit, v, {
     groupId,
     generationIdOrMemberEpoch: o.generationId ?? -1,
     memberId: o.memberId ?? '',
@@ -180,7 +194,7 @@ export async function commit(c: KafkaConnection, v: number, groupId: string, top
         })),
       },
     ],
-  });
+  }), (r) => r.topics[0]?.partitions[0]?.errorCode);
   const t = find(res.topics, (x) => x.name === topic, `topic ${topic}`);
   return new Map(t.partitions.map((p) => [p.partitionIndex, p.errorCode]));
 }
@@ -195,7 +209,10 @@ export interface FetchedOffset {
 /** OffsetFetch for partitions of one topic (null: all the group has); v8+ uses the batched form (KIP-709). */
 export async function fetchOffsets(c: KafkaConnection, v: number, groupId: string, topic: string, partitions: number[] | null): Promise<{ errorCode: number; offsets: Map<number, FetchedOffset> }> {
   const topics = partitions === null ? null : [{ name: topic, partitionIndexes: partitions }];
-  const res = await c.request(Api.OffsetFetch, v, v < 8 ? { groupId, topics } : { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }] });
+  const res = await whileLoading(
+    () => c.request(Api.OffsetFetch, v, v < 8 ? { groupId, topics } : { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }] }),
+    (r) => (v >= 8 ? r.groups[0]?.errorCode : v >= 2 ? r.errorCode : r.topics[0]?.partitions[0]?.errorCode),
+  );
   const offsets = new Map<number, FetchedOffset>();
   const collect = (ts: ReadonlyArray<{ name: string; partitions: ReadonlyArray<{ partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; metadata: string | null; errorCode: number }> }>): void => {
     for (const t of ts) {
