@@ -1,4 +1,5 @@
 /** Option and result types of PartitionLog (kept apart so partition-log.ts stays small). */
+import type { AppendPlan } from './append-plan.js';
 import type { DeferredDeletes } from './deferred-deletes.js';
 import type { HandleCache } from './handle-cache.js';
 
@@ -44,4 +45,22 @@ export interface ReadResult {
 export interface TimestampAndOffset {
   readonly timestamp: number;
   readonly offset: number;
+}
+
+/** Bounds of one write group (appends coalesced into one vectored write). */
+export const MAX_GROUP_APPENDS = 512;
+export const MAX_GROUP_BYTES = 8 * 1024 * 1024;
+
+/** An accepted append waiting for its write. */
+export interface PendingAppend {
+  readonly buf: Buffer;
+  readonly plan: AppendPlan;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Appends queued back to back; they share one queue slot and one write per segment. */
+export interface AppendGroup {
+  readonly appends: PendingAppend[];
+  bytes: number;
 }

@@ -42,7 +42,8 @@ import {
 import { fsyncDir, isErrno } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { HandleCache } from './handle-cache.js';
-import type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
+import type { AppendGroup, AppendOptions, AppendResult, PartitionLogOptions, PendingAppend, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
+import { MAX_GROUP_APPENDS, MAX_GROUP_BYTES } from './partition-log-types.js';
 import type { LogConfig } from './log-config.js';
 import { DeferredDeletes } from './deferred-deletes.js';
 import { loadLog, segmentSettings } from './log-loader.js';
@@ -56,24 +57,6 @@ export type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, Rea
 
 const EMPTY = Buffer.alloc(0);
 const READ_RETRIES = 3;
-/** Bounds of one write group (appends coalesced into one vectored write). */
-const MAX_GROUP_APPENDS = 512;
-const MAX_GROUP_BYTES = 8 * 1024 * 1024;
-
-/** An accepted append waiting for its write. */
-interface PendingAppend {
-  readonly buf: Buffer;
-  readonly plan: AppendPlan;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
-/** Appends queued back to back; they share one queue slot and one write per segment. */
-interface AppendGroup {
-  readonly appends: PendingAppend[];
-  bytes: number;
-}
-
 export class PartitionLog {
   readonly #dir: string;
   #config: LogConfig;
