@@ -19,7 +19,10 @@
  *   cleaned range (the offset map holds the newest dirty offset per key), or
  *   lies at or past the end of the mapped range; a tombstone (null value)
  *   that is the newest for its key stays until its segment is older than
- *   delete.retention.ms; records without a key are dropped.
+ *   delete.retention.ms. Records without a key stay: Kafka refuses them at
+ *   produce time for compacted topics (and its cleaner drops any it finds),
+ *   but Krill's produce path does not check keys yet, so dropping them
+ *   would lose acknowledged records.
  */
 import { MAX_RELATIVE_OFFSET } from './offset-limits.js';
 
@@ -164,8 +167,7 @@ export interface RetainContext {
  * entry for the record's key (undefined when the key is not in the map).
  */
 export function retainRecord(offset: number, hasKey: boolean, isTombstone: boolean, newest: number | undefined, ctx: RetainContext): boolean {
-  if (offset >= ctx.mapEnd) return true;
-  if (!hasKey) return false;
+  if (offset >= ctx.mapEnd || !hasKey) return true;
   if (newest !== undefined && offset < newest) return false;
   return !(isTombstone && ctx.dropTombstones);
 }

@@ -68,7 +68,7 @@ describe('retainRecord', () => {
     ['superseded', [40, true, false, 50], ctx, false],
     ['key not in the map (clean part, no newer value)', [10, true, false, undefined], ctx, true],
     ['past the mapped end stays even when superseded', [120, true, false, 50], ctx, true],
-    ['no key goes', [10, false, false, undefined], ctx, false],
+    ['no key stays (never acknowledged-then-lost)', [10, false, false, undefined], ctx, true],
     ['newest tombstone stays within delete.retention.ms', [50, true, true, 50], ctx, true],
     ['newest tombstone goes after delete.retention.ms', [50, true, true, 50], { mapEnd: 100, dropTombstones: true }, false],
     ['superseded tombstone goes', [40, true, true, 50], ctx, false],
