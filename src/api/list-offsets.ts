@@ -12,6 +12,36 @@ import { listOffsetsResponseMeta, type ListOffsetsPartitionResponse } from '../p
 import type { Input } from '../protocol/primitives/index.js';
 import { KafkaError, toErrorCode } from './error-codes.js';
 import { registerApi } from './registry.js';
+import type { PartitionLog } from '../log/partition-log.js';
+import { decodeBatch } from '../protocol/records.js';
+import { batchPositions } from '../protocol/record-batch.js';
+
+/**
+ * The first record with a timestamp at or after ts. The log's time index
+ * finds the batch; that one batch is decoded to find the record inside it,
+ * as Kafka does (the only records ListOffsets decodes).
+ */
+async function recordForTimestamp(log: PartitionLog, ts: number): Promise<{ offset: number; timestamp: number } | null> {
+  const found = await log.offsetForTimestamp(ts);
+  if (!found) return null;
+  // Normally the first batch holds the match; a compacted batch may not, so
+  // walk forward batch by batch from there.
+  let offset = found.offset;
+  while (offset < log.logEndOffset) {
+    const { records } = await log.read(offset, 1, { minOneBatch: true });
+    if (records.length === 0) return null;
+    let next = offset;
+    for (const [pos, size] of batchPositions(records)) {
+      const batch = await decodeBatch(records.subarray(pos, pos + size));
+      const hit = batch.records.find((r) => r.offset >= offset && r.timestamp >= ts);
+      if (hit) return { offset: hit.offset, timestamp: hit.timestamp };
+      next = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
+    }
+    if (next <= offset) return null;
+    offset = next;
+  }
+  return null;
+}
 
 const EARLIEST = -2n;
 const LATEST = -1n;
@@ -56,7 +86,7 @@ registerApi({
               } else if (ts < 0n) {
                 throw new KafkaError('INVALID_REQUEST', `unknown special timestamp ${ts}`);
               } else {
-                const found = await p.log.offsetForTimestamp(Number(ts));
+                const found = await recordForTimestamp(p.log, Number(ts));
                 if (found && found.offset < limit) {
                   out.offset = BigInt(found.offset);
                   out.timestamp = BigInt(found.timestamp);

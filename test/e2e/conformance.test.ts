@@ -24,12 +24,7 @@ import { encodeApiVersionsResponse } from '../../src/protocol/generated/api-vers
  * Krill bugs the suite finds that are not fixed yet, by check id. When one is
  * fixed its check passes and this test fails until the entry is removed.
  */
-const KNOWN_BROKER_BUGS = new Map([
-  [
-    'list-offsets.by-timestamp',
-    'ListOffsets by timestamp answers the base offset and max timestamp of the batch holding the first match, not the first record at or after the timestamp (PartitionLog.offsetForTimestamp works per batch; Kafka searches the records of that batch)',
-  ],
-]);
+const KNOWN_BROKER_BUGS = new Map<string, string>();
 
 describe('conformance of Krill', () => {
   let krill: RunningKrill;
