@@ -27,6 +27,9 @@ import { ErrorCode } from './api/error-codes.js';
 import { PRODUCER_ID_BLOCK_SIZE, ProducerIdManager } from './txn/producer-id-manager.js';
 import { GroupCoordinator } from './group/group-coordinator.js';
 import { groupConfigFrom } from './group/group-config.js';
+import { TxnCoordinator } from './txn/txn-coordinator.js';
+import { txnConfigFrom } from './txn/txn-config.js';
+import { LocalMarkerWriter } from './txn/txn-marker-writer.js';
 
 export const METADATA_LOG_NAME = '__cluster_metadata-0';
 const PLAINTEXT = 0;
@@ -45,6 +48,8 @@ export class KrillNode implements BrokerServices {
   replicas!: ReplicaManager;
   groups!: GroupCoordinator;
   producerIds!: ProducerIdManager;
+  txns!: TxnCoordinator;
+  txnMarkers!: LocalMarkerWriter;
   private logs!: LogManager;
   private metadataLog!: PartitionLog;
   private readonly listeners: KafkaListener[] = [];
@@ -110,11 +115,25 @@ export class KrillNode implements BrokerServices {
       log: this.log.child({ component: 'groups' }),
     });
     await this.groups.onImage(this.controller.image());
+    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE));
+    // Transaction coordinator: loads the __transaction_state partitions led here, finishes decided transactions.
+    this.txnMarkers = new LocalMarkerWriter({ replicas: this.replicas, groups: this.groups, image: () => this.controller.image() });
+    this.txns = new TxnCoordinator({
+      nodeId: this.nodeId,
+      config: txnConfigFrom(this.config),
+      replicas: this.replicas,
+      image: () => this.controller.image(),
+      generateProducerId: () => this.producerIds.generate(),
+      markers: this.txnMarkers,
+      log: this.log.child({ component: 'txn' }),
+    });
+    this.replicas.setTxnVerifier((producerId, epoch, topic, partition) => this.txns.verifyForProduce(producerId, epoch, topic, partition));
+    await this.txns.onImage(this.controller.image());
     this.controller.onImage(async (img) => {
       await this.replicas.applyImage(img);
       await this.groups.onImage(img);
+      await this.txns.onImage(img);
     });
-    this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE));
 
     // log.flush.interval.ms: fsync logs whose unflushed data is older than their flush.ms.
     this.flushTimer = setInterval(() => {
@@ -242,6 +261,7 @@ export class KrillNode implements BrokerServices {
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.cleanerTimer) clearInterval(this.cleanerTimer);
     for (const l of this.listeners) await l.stop();
+    await this.txns?.close();
     await this.groups?.close();
     await this.replicas?.close();
     await this.logs?.close();

@@ -9,6 +9,8 @@ import type { QuorumController } from '../controller/quorum-controller.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { ProducerIdManager } from '../txn/producer-id-manager.js';
+import type { TxnCoordinator } from '../txn/txn-coordinator.js';
+import type { LocalMarkerWriter } from '../txn/txn-marker-writer.js';
 
 export interface BrokerServices {
   readonly nodeId: number;
@@ -21,6 +23,10 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** Producer ids for InitProducerId. */
   readonly producerIds: ProducerIdManager;
+  /** The transaction coordinator: transactional ids, their transactions and markers. */
+  readonly txns: TxnCoordinator;
+  /** Writes transaction markers to partitions led here (WriteTxnMarkers). */
+  readonly txnMarkers: LocalMarkerWriter;
   /** The current metadata image. */
   image(): MetadataImage;
   /** Creates missing topics with the broker defaults (auto.create.topics.enable). */

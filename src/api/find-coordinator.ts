@@ -8,15 +8,20 @@
  * Kafka. Like Kafka, the first lookup creates __consumer_offsets (Kafka
  * then answers COORDINATOR_NOT_AVAILABLE and lets the client retry; Krill
  * waits for the creation to commit and answers at once). A partition
- * without a live leader is COORDINATOR_NOT_AVAILABLE. TRANSACTION and SHARE
- * coordinators do not exist yet (COORDINATOR_NOT_AVAILABLE); other key
- * types are INVALID_REQUEST.
+ * without a live leader is COORDINATOR_NOT_AVAILABLE.
+ *
+ * TRANSACTION keys (KIP-98): the coordinator is the leader of the
+ * transactional id's __transaction_state partition, abs(hashCode(id)) %
+ * transaction.state.log.num.partitions, the topic created (compacted) on
+ * first use in the same way. SHARE coordinators do not exist yet
+ * (COORDINATOR_NOT_AVAILABLE); other key types are INVALID_REQUEST.
  */
 import { findCoordinatorRequestMeta } from '../protocol/generated/find-coordinator-request.js';
 import { findCoordinatorResponseMeta, type Coordinator, type FindCoordinatorResponse } from '../protocol/generated/find-coordinator-response.js';
 import type { Input } from '../protocol/primitives/index.js';
 import { OFFSETS_TOPIC } from '../group/group-records.js';
 import { offsetsTopicSpec } from '../group/group-coordinator.js';
+import { TRANSACTION_STATE_TOPIC, txnTopicSpec } from '../txn/txn-topic.js';
 import type { RequestContext } from './context.js';
 import { endpointOf } from './endpoints.js';
 import { ErrorCode } from './error-codes.js';
@@ -47,21 +52,22 @@ registerApi({
 });
 
 async function findOne(ctx: RequestContext, key: string, keyType: number): Promise<Answer> {
-  if (keyType === TRANSACTION || keyType === SHARE) {
-    return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, `${keyType === SHARE ? 'share' : 'transaction'} coordinators are not supported by this broker yet`);
-  }
-  if (keyType !== GROUP) return failure(ErrorCode.INVALID_REQUEST, `Unknown coordinator type: ${keyType}`);
+  if (keyType === SHARE) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'share coordinators are not supported by this broker yet');
+  if (keyType !== GROUP && keyType !== TRANSACTION) return failure(ErrorCode.INVALID_REQUEST, `Unknown coordinator type: ${keyType}`);
   const broker = ctx.broker;
-  if (!broker.image().topic(OFFSETS_TOPIC)) {
-    const spec = offsetsTopicSpec(broker.groups.config, broker.image().liveBrokers().length);
+  const topic = keyType === GROUP ? OFFSETS_TOPIC : TRANSACTION_STATE_TOPIC;
+  if (!broker.image().topic(topic)) {
+    const live = broker.image().liveBrokers().length;
+    const spec = keyType === GROUP ? offsetsTopicSpec(broker.groups.config, live) : txnTopicSpec(broker.txns.config, live);
     const [result] = await broker.controller.createTopics([spec], false);
     if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-      broker.log.warn({ errorCode: result.errorCode, message: result.errorMessage }, `creating ${OFFSETS_TOPIC} failed`);
+      broker.log.warn({ errorCode: result.errorCode, message: result.errorMessage }, `creating ${topic} failed`);
       return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
     }
   }
   const image = broker.image();
-  const partition = image.partition(OFFSETS_TOPIC, broker.groups.partitionFor(key));
+  const index = keyType === GROUP ? broker.groups.partitionFor(key) : broker.txns.partitionFor(key);
+  const partition = image.partition(topic, index);
   const leader = partition && partition.leader >= 0 ? image.brokers.get(partition.leader) : undefined;
   const endpoint = leader && !leader.fenced ? endpointOf(leader, ctx.listenerName) : undefined;
   if (!endpoint) return failure(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
