@@ -141,8 +141,10 @@ export class KrillNode implements BrokerServices {
     }, 1000);
     this.flushTimer.unref();
     // Retention every log.retention.check.interval.ms, compaction every log.cleaner.backoff.ms; both also
-    // remove `.deleted` segment files past file.delete.delay.ms. Neither goes past a partition's high watermark.
+    // remove `.deleted` segment files past file.delete.delay.ms. Retention stays below a partition's high
+    // watermark, the cleaner below its last stable offset (open transactions are not compacted).
     const hwOf = (topic: string, partition: number): number | undefined => this.replicas.partition(topic, partition)?.highWatermark;
+    const lsoOf = (topic: string, partition: number): number | undefined => this.replicas.partition(topic, partition)?.lastStableOffset;
     const intervalMs = (key: string, fallback: number): number => {
       const v = Number(this.config.raw(key) ?? fallback);
       if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer (milliseconds)`);
@@ -154,7 +156,7 @@ export class KrillNode implements BrokerServices {
     this.retentionTimer.unref();
     if (this.config.raw('log.cleaner.enable') !== 'false') {
       this.cleanerTimer = setInterval(() => {
-        this.logs.cleanDue(Date.now(), hwOf).catch((err: unknown) => this.log.error({ err }, 'log cleaner round failed'));
+        this.logs.cleanDue(Date.now(), lsoOf).catch((err: unknown) => this.log.error({ err }, 'log cleaner round failed'));
       }, intervalMs('log.cleaner.backoff.ms', 15_000));
       this.cleanerTimer.unref();
     }

@@ -5,7 +5,8 @@
  * - planCleaning: the cleanable range of one log. The clean part runs from
  *   the log start to the first dirty offset (the cleaner checkpoint); the
  *   dirty part from there to the first uncleanable offset, the least of the
- *   active segment's base (never cleaned), the high watermark, and the base
+ *   active segment's base (never cleaned), the high watermark (the broker
+ *   passes the last stable offset, so open transactions stay), and the base
  *   of the first dirty segment younger than min.compaction.lag.ms (by its
  *   largest timestamp). The dirty ratio is dirty bytes over clean + dirty
  *   bytes of the segments overlapping each part; a log is cleaned when the

@@ -7,8 +7,9 @@
  *    never touched.
  * 2. Map: decode the dirty batches and record each key's newest offset; a
  *    full map ends the mapped range early (records past it stay as they
- *    are). A header pass over the same segments notes each producer's last
- *    batch.
+ *    are). The same pass notes each producer's last batch and follows
+ *    transactions (cleaner-txns.ts): committed records are mapped when their
+ *    marker is seen, aborted ones are dropped later, undecided ones kept.
  * 3. Clean: the segments from the log start up to the mapped end, grouped
  *    by size, are rewritten into `<base>.log.cleaned` files. A batch whose
  *    records all stay is copied byte for byte; one that loses records is
@@ -31,6 +32,8 @@ import { Attr, attributesOf, CompressionType } from '../protocol/record-batch.js
 import { type BuildBatchOptions, buildBatch, decodeBatch, type DecodedBatch } from '../protocol/records.js';
 import { BatchScanner } from './batch-scanner.js';
 import { type CleaningPlan, groupSegments, planCleaning, retainRecord } from './cleaner-plan.js';
+import { type KeyedOffset, TxnTracker } from './cleaner-txns.js';
+import { ControlRecordType } from '../protocol/control-records.js';
 import { CorruptLogError } from './errors.js';
 import { isErrno, openReadWrite, readAt, unlinkIfExists, writeAt } from './file-io.js';
 import type { BatchInfo } from './index-plan.js';
@@ -82,6 +85,10 @@ interface MapResult {
   readonly mapEnd: number;
   /** producer id -> last offset of its last batch among the sources. */
   readonly lastBatchOf: ReadonlyMap<bigint, number>;
+  /** Base offsets of aborted transactional batches (dropped). */
+  readonly aborted: ReadonlySet<number>;
+  /** Base offsets of transactional batches without a marker in range (kept whole). */
+  readonly undecided: ReadonlySet<number>;
 }
 
 interface Counters {
@@ -188,26 +195,41 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
 async function buildOffsetMap(sources: readonly Segment[], plan: CleaningPlan, capacity: number, check: StopCheck): Promise<MapResult> {
   const map = new OffsetMap(capacity);
   const lastBatchOf = new Map<bigint, number>();
+  const txns = new TxnTracker();
   let mapEnd = plan.firstUncleanableOffset;
   let full = false;
   for (const seg of sources) {
     await forEachBatch(seg, async (bytes, info) => {
       const producerId = bytes.readBigInt64BE(43);
       if (producerId >= 0n) lastBatchOf.set(producerId, info.lastOffset);
-      const dirty = info.lastOffset >= plan.firstDirtyOffset && info.baseOffset < mapEnd;
-      if (full || !dirty || (attributesOf(bytes) & Attr.Control) !== 0) return;
-      for (const r of (await decodeBatch(bytes)).records) {
-        if (r.offset < plan.firstDirtyOffset || r.key === null) continue;
-        if (r.offset >= mapEnd) break;
-        if (!map.put(r.key, r.offset)) {
-          mapEnd = r.offset;
-          full = true;
-          break;
+      const attrs = attributesOf(bytes);
+      if ((attrs & Attr.Control) !== 0) {
+        const type = (await decodeBatch(bytes)).records[0]?.control?.type;
+        if (type === ControlRecordType.Commit || type === ControlRecordType.Abort) {
+          // A full map only misses entries: the records they would hide are kept.
+          for (const [key, offset] of txns.marker(producerId, type === ControlRecordType.Commit)) map.put(key, offset);
+        }
+        return;
+      }
+      const transactional = (attrs & Attr.Transactional) !== 0;
+      const dirty = info.lastOffset >= plan.firstDirtyOffset && info.baseOffset < mapEnd && !full;
+      const puts: KeyedOffset[] = [];
+      if (dirty) {
+        for (const r of (await decodeBatch(bytes)).records) {
+          if (r.offset < plan.firstDirtyOffset || r.key === null) continue;
+          if (r.offset >= mapEnd) break;
+          if (transactional) puts.push([r.key, r.offset]);
+          else if (!map.put(r.key, r.offset)) {
+            mapEnd = r.offset;
+            full = true;
+            break;
+          }
         }
       }
+      if (transactional) txns.data(producerId, info.baseOffset, puts);
     }, check);
   }
-  return { map, mapEnd, lastBatchOf };
+  return { map, mapEnd, lastBatchOf, aborted: txns.aborted, undecided: txns.undecided() };
 }
 
 interface FilterContext {
@@ -242,9 +264,10 @@ async function writeCleaned(path: string, group: readonly Segment[], check: Stop
 /** The batch as cleaning leaves it: the same bytes, a rebuilt batch, or null when it goes. */
 async function filterBatch(bytes: Buffer, info: BatchInfo, ctx: FilterContext): Promise<Buffer | null> {
   const attrs = attributesOf(bytes);
-  if ((attrs & Attr.Control) !== 0) return bytes;
+  const { map, mapEnd, lastBatchOf, aborted, undecided } = ctx.mapped;
+  if ((attrs & Attr.Control) !== 0 || undecided.has(info.baseOffset)) return bytes;
+  if (aborted.has(info.baseOffset)) return null;
   const batch = await decodeBatch(bytes);
-  const { map, mapEnd, lastBatchOf } = ctx.mapped;
   const retain = { mapEnd, dropTombstones: ctx.dropTombstones };
   const kept = batch.records.filter((r) => {
     const newest = r.key === null ? undefined : map.get(r.key);

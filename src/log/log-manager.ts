@@ -42,7 +42,7 @@ export interface LogManagerOptions {
   readonly cleanerMaxMapEntries?: number;
 }
 
-/** The high watermark of a partition (retention and cleaning stay below it); undefined skips the log. */
+/** A partition's upper bound for retention (its high watermark) or cleaning (its last stable offset); undefined skips the log. */
 export type HighWatermarkOf = (topic: string, partition: number) => number | undefined;
 
 export interface RetentionRound {

@@ -25,11 +25,12 @@ export class OffsetMap {
     return this.#offsets.size;
   }
 
-  /** Records key at offset (offsets arrive in increasing order). False when a new key does not fit. */
+  /** Records key at offset unless a newer offset is already mapped. False when a new key does not fit. */
   put(key: Buffer, offset: number): boolean {
     const id = keyId(key);
-    if (!this.#offsets.has(id) && this.#offsets.size >= this.capacity) return false;
-    this.#offsets.set(id, offset);
+    const known = this.#offsets.get(id);
+    if (known === undefined && this.#offsets.size >= this.capacity) return false;
+    if (known === undefined || offset > known) this.#offsets.set(id, offset);
     return true;
   }
 

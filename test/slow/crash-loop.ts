@@ -36,6 +36,8 @@ export interface CrashLoopReport {
   readonly killsDuringStartup: number;
   readonly restartMs: number[];
   readonly acked: Record<string, number>;
+  /** Records readable after the last restart (fewer than acknowledged on the compacted topic once the cleaner ran). */
+  readonly present: Record<string, number>;
   /** In-flight batches found written after a restart (their acknowledgement was lost); the retry must be deduplicated. */
   readonly unacknowledgedWritten: number;
 }
@@ -284,6 +286,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
   const restartMs: number[] = [];
   let killsDuringStartup = 0;
   let unacknowledgedWritten = 0;
+  const present: Record<string, number> = {};
   try {
     for (let k = 1; k <= opts.kills; k++) {
       for (const p of producers) p.resume();
@@ -303,9 +306,10 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
       const c = await RawClient.connect(bootstrap);
       try {
         for (const p of producers) {
-          const present = await readPartition(c, p.topic, p.partition);
-          if (p.keyed) checkCompacted(p, present);
-          else if (checkPlain(p, present)) unacknowledgedWritten++;
+          const records = await readPartition(c, p.topic, p.partition);
+          present[`${p.topic}-${p.partition}`] = records.length;
+          if (p.keyed) checkCompacted(p, records);
+          else if (checkPlain(p, records)) unacknowledgedWritten++;
         }
       } catch (err) {
         throw new Error(`after kill ${k}: ${(err as Error).message}\n--- broker output ---\n${broker.output}`);
@@ -323,6 +327,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
     killsDuringStartup,
     restartMs,
     acked: Object.fromEntries(producers.map((p) => [`${p.topic}-${p.partition}`, p.acked.length])),
+    present,
     unacknowledgedWritten,
   };
 }

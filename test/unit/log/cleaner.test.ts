@@ -9,7 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cleanLog, type CleanOptions } from '../../../src/log/cleaner.js';
 import { type LogConfig, resolveLogConfig } from '../../../src/log/log-config.js';
 import { PartitionLog } from '../../../src/log/partition-log.js';
+import { ControlRecordType, encodeControlKey, encodeEndTxnMarker } from '../../../src/protocol/control-records.js';
 import { CompressionType } from '../../../src/protocol/record-batch.js';
+import { buildBatchSync } from '../../../src/protocol/records.js';
 import { tempDir } from './helpers.js';
 import { type KV, keyedBatch, latestPerKey, readBatches, type ReadRecord, readRecords } from './keyed.js';
 
@@ -196,6 +198,34 @@ describe('cleanLog', () => {
     expect(first).toMatchObject({ baseOffset: 0, lastOffset: 2, producerId: 9n, producerEpoch: 1, baseSequence: 10 });
     expect(first?.attributes & 7).toBe(CompressionType.Gzip);
     expect(first?.records).toEqual([{ offset: 1, key: 'b', value: '1' }]);
+  });
+
+  it('maps committed transactions, drops aborted ones, keeps undecided ones whole', async () => {
+    const log = await openLog(resolveLogConfig({ segmentBytes: 400 }, compact));
+    const marker = (producerId: bigint, type: ControlRecordType) =>
+      buildBatchSync({ control: true, transactional: true, producerId, producerEpoch: 0, records: [{ key: encodeControlKey(type), value: encodeEndTxnMarker(0) }] });
+    const txn = (producerId: bigint, seq: number, records: KV[]) => keyedBatch(records, { transactional: true, producerId, producerEpoch: 0, baseSequence: seq });
+    await log.append(keyedBatch([{ key: 'a', value: 'plain' }, { key: 'b', value: 'plain' }, { key: 'c', value: 'plain' }])); // 0-2
+    await log.append(txn(1n, 0, [{ key: 'a', value: 'committed' }])); // 3
+    await log.append(txn(2n, 0, [{ key: 'b', value: 'aborted' }])); // 4
+    await log.append(marker(1n, ControlRecordType.Commit)); // 5
+    await log.append(marker(2n, ControlRecordType.Abort)); // 6
+    await log.append(txn(3n, 0, [{ key: 'c', value: 'open' }])); // 7, its marker not written yet
+    for (let i = 0; i < 4; i++) await log.append(keyedBatch([{ key: `f${i}`, value: 'x'.repeat(150) }]));
+    const cut = log.segmentBaseOffsets().at(-1) as number;
+    expect(cut).toBeGreaterThan(7);
+    expect((await cleanLog(log, opts(log))).kind).toBe('cleaned');
+    const batches = (await readBatches(log)).filter((b) => b.baseOffset < 8);
+    const show = (b: (typeof batches)[number]) => ((b.attributes & 0x20) !== 0 ? ['marker'] : b.records.map((r) => `${r.key}=${r.value}`));
+    // a=plain is hidden by the committed a; the aborted b (offset 4) is gone and does not hide b=plain;
+    // the open transaction at 7 is kept and does not hide c=plain; markers stay.
+    expect(batches.map((b) => [b.baseOffset, show(b)])).toEqual([
+      [0, ['b=plain', 'c=plain']],
+      [3, ['a=committed']],
+      [5, ['marker']],
+      [6, ['marker']],
+      [7, ['c=open']],
+    ]);
   });
 
   it('refuses to swap when the log was truncated meanwhile, leaving no files behind', async () => {
