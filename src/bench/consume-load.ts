@@ -9,8 +9,10 @@
  * kafkajs scenario shows what a full client gets.
  *
  * Latency consumer: one long-poll fetch at a time over all its partitions,
- * as a client consumer does; every record's value starts with its send time
- * (float64 epoch microseconds), so delivery latency is now minus that.
+ * as a client consumer does; every record's value starts with its creation
+ * time (float64 epoch microseconds), so delivery latency is now minus that.
+ * After the window it keeps reading until the producer's backlog has
+ * drained (nothing new for idleStopMs), so slow deliveries still count.
  */
 import { decodeFetchResponse, type FetchResponse } from '../protocol/generated/fetch-response.js';
 import { batchPositions, BATCH_HEADER_SIZE } from '../protocol/record-batch.js';
@@ -132,7 +134,10 @@ export async function runLatencyConsume(job: LatencyConsumeJob, progress: Progre
       resolve(null);
     }),
   );
-  while (Date.now() < job.stopAtMs) {
+  let lastDelivery = Date.now();
+  for (;;) {
+    const now = Date.now();
+    if (now >= job.stopAtMs || (now >= job.measureEndMs && now - lastDelivery >= job.idleStopMs)) break;
     const wants = job.partitions.map((p) => ({ partition: p, offset: offsets.get(p) ?? 0, maxBytes: 8 << 20 }));
     const answered = new Promise<FetchResponse>((resolve) =>
       conn.send(WireConnection.frame(1, FETCH_VERSION, fetchBody(job.topic, wants, 200, 1)), (f) => resolve(decodeFetch(f))),
@@ -150,6 +155,7 @@ export async function runLatencyConsume(job: LatencyConsumeJob, progress: Progre
         if (p.records === null || p.records.length < BATCH_HEADER_SIZE) continue;
         for (const [pos, size] of batchPositions(p.records)) {
           const batch = decodeBatchSync(p.records.subarray(pos, pos + size), { verifyCrc: false });
+          lastDelivery = Date.now();
           for (const r of batch.records) {
             if (r.value === null || r.value.length < STAMP_BYTES) continue;
             const sentUs = r.value.readDoubleBE(0);

@@ -28,7 +28,7 @@ async function runOne(ctx: RunContext, name: string, rate: number): Promise<Metr
     const sampled = ProcSampler.window(broker.pid, w.startMs, w.endMs);
     const live = liveRate(ctx);
     const consumed = consumer.run(
-      { kind: 'latency-consume', target, topic: TOPIC, partitions, measureStartMs: w.startMs, measureEndMs: w.endMs, stopAtMs: w.endMs + 1500 },
+      { kind: 'latency-consume', target, topic: TOPIC, partitions, measureStartMs: w.startMs, measureEndMs: w.endMs, idleStopMs: 1500, stopAtMs: w.endMs + 60_000 },
       { onProgress: live.hook(0) },
     );
     const produced = producer.run({

@@ -76,7 +76,9 @@ export interface LatencyConsumeJob {
   partitions: number[];
   measureStartMs: number;
   measureEndMs: number;
-  /** Epoch ms at which to stop fetching. */
+  /** After measureEndMs, stop once nothing arrived for this long (the producer has drained). */
+  idleStopMs: number;
+  /** Epoch ms at which to stop fetching in any case. */
   stopAtMs: number;
 }
 
