@@ -18,6 +18,16 @@
  * so a decided transaction always completes. The coordinator epoch in the
  * markers is the partition's leader epoch.
  *
+ * Waiting instead of CONCURRENT_TRANSACTIONS: while a transaction's
+ * markers are written, Kafka answers requests for its id with
+ * CONCURRENT_TRANSACTIONS and lets the client retry. Some clients do not
+ * retry every such request (kafkajs' sendOffsets right after a commit), so
+ * Krill parks InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and EndTxn
+ * for up to CONCURRENT_WAIT_MS until the transaction completes and then
+ * decides them; only if it has not completed by then do they get
+ * CONCURRENT_TRANSACTIONS. The outcome is what a retrying client gets from
+ * Kafka, in one round trip.
+ *
  * This class routes and wires; decisions are in TxnShard.
  */
 import type { Logger } from 'pino';
@@ -34,6 +44,9 @@ import { TRANSACTION_STATE_TOPIC, txnPartitionFor } from './txn-topic.js';
 import { hasPartition, isPreparing } from './txn-transitions.js';
 
 export type TxnRuntime = CoordinatorRuntime<TxnShard, TxnRecord, TxnOp>;
+
+/** How long a request waits for a finishing transaction before CONCURRENT_TRANSACTIONS. */
+export const CONCURRENT_WAIT_MS = 2000;
 
 export interface TxnCoordinatorDeps {
   readonly nodeId: number;
@@ -56,6 +69,8 @@ export interface InitProducerIdAnswer {
 export class TxnCoordinator {
   readonly config: TxnConfig;
   private readonly runtimes = new Map<number, TxnRuntime>();
+  /** Requests parked until a transactional id's finishing transaction completes. */
+  private readonly completionWaiters = new Map<string, Array<() => void>>();
   /** Per runtime, the transactional ids whose markers are being written. */
   private readonly sending = new WeakMap<TxnRuntime, Set<string>>();
   private readonly now: () => number;
@@ -151,12 +166,20 @@ export class TxnCoordinator {
   async initProducerId(input: Omit<InitInput, 'freshProducerId'>): Promise<InitProducerIdAnswer> {
     const failed = (errorCode: number): InitProducerIdAnswer => ({ errorCode, producerId: -1n, producerEpoch: -1 });
     let fresh: bigint | null = null;
+    let waited = false;
     try {
       for (;;) {
         const freshProducerId = fresh;
         const res = await this.runtimeFor(input.transactionalId).run((shard, op) => shard.initProducerId(op, { ...input, freshProducerId }));
         if (res.kind === 'ok') return { errorCode: ErrorCode.NONE, producerId: res.producerId, producerEpoch: res.producerEpoch };
-        if (res.kind === 'error') return failed(ErrorCode[res.error]);
+        if (res.kind === 'error') {
+          // An open transaction was just aborted (or one is finishing): wait for it, then decide again.
+          if (res.error === 'CONCURRENT_TRANSACTIONS' && !waited && (await this.waitForCompletion(input.transactionalId))) {
+            waited = true;
+            continue;
+          }
+          return failed(ErrorCode[res.error]);
+        }
         if (fresh !== null) return failed(ErrorCode.CONCURRENT_TRANSACTIONS);
         fresh = await this.deps.generateProducerId();
       }
@@ -167,12 +190,7 @@ export class TxnCoordinator {
 
   /** AddPartitionsToTxn / AddOffsetsToTxn: one error code for the whole set. */
   async addPartitions(ref: ProducerRef, partitions: readonly TopicPartition[]): Promise<number> {
-    try {
-      const error = await this.runtimeFor(ref.transactionalId).run((shard, op) => shard.addPartitions(op, ref, partitions));
-      return error === null ? ErrorCode.NONE : ErrorCode[error];
-    } catch (err) {
-      return toErrorCode(err);
-    }
+    return this.decide(ref.transactionalId, (shard, op) => shard.addPartitions(op, ref, partitions));
   }
 
   /** verify_only: an error for the transaction, or one per partition. */
@@ -188,12 +206,54 @@ export class TxnCoordinator {
 
   /** EndTxn: answered once PrepareCommit/PrepareAbort is durable; markers follow. */
   async endTxn(ref: ProducerRef, commit: boolean): Promise<number> {
+    return this.decide(ref.transactionalId, (shard, op) => shard.endTxn(op, ref, commit));
+  }
+
+  /** Runs a decision; CONCURRENT_TRANSACTIONS waits (once) for the finishing transaction and decides again. */
+  private async decide(transactionalId: string, fn: (shard: TxnShard, op: TxnOp) => ErrorName | null): Promise<number> {
     try {
-      const error = await this.runtimeFor(ref.transactionalId).run((shard, op) => shard.endTxn(op, ref, commit));
-      return error === null ? ErrorCode.NONE : ErrorCode[error];
+      for (let attempt = 0; ; attempt++) {
+        const error = await this.runtimeFor(transactionalId).run(fn);
+        if (error === 'CONCURRENT_TRANSACTIONS' && attempt === 0 && (await this.waitForCompletion(transactionalId))) continue;
+        return error === null ? ErrorCode.NONE : ErrorCode[error];
+      }
     } catch (err) {
       return toErrorCode(err);
     }
+  }
+
+  /** Resolves true once the id's finishing transaction completed, false after CONCURRENT_WAIT_MS (or if none is finishing). */
+  private waitForCompletion(transactionalId: string): Promise<boolean> {
+    let preparing: boolean;
+    try {
+      preparing = this.runtimeFor(transactionalId).read((shard) => {
+        const m = shard.txns.get(transactionalId);
+        return m !== undefined && isPreparing(m);
+      });
+    } catch {
+      return Promise.resolve(false);
+    }
+    if (!preparing) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const list = this.completionWaiters.get(transactionalId) ?? [];
+      this.completionWaiters.set(transactionalId, list);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = list.indexOf(done);
+        if (i >= 0) list.splice(i, 1);
+        resolve(false);
+      }, CONCURRENT_WAIT_MS);
+      list.push(done);
+    });
+  }
+
+  private completed(transactionalId: string): void {
+    const list = this.completionWaiters.get(transactionalId);
+    this.completionWaiters.delete(transactionalId);
+    for (const wake of list ?? []) wake();
   }
 
   /**
@@ -281,11 +341,13 @@ export class TxnCoordinator {
     }
     if (!rt.isActive || this.closed) return;
     await rt.run((shard, op) => shard.completeTxn(op, transactionalId, marker.producerId, marker.producerEpoch));
+    this.completed(transactionalId);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const id of [...this.completionWaiters.keys()]) this.completed(id);
     const all = [...this.runtimes.values()];
     this.runtimes.clear();
     await Promise.all(all.map((rt) => rt.close(ErrorCode.COORDINATOR_NOT_AVAILABLE)));
