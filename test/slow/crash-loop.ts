@@ -257,24 +257,24 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopRep
   const maxRunMs = opts.maxRunMs ?? 1500;
   let broker = BrokerProcess.start(opts.dataDir, port, overrides);
   await broker.waitReady(bootstrap);
+  const topics = [
+    { name: PLAIN, numPartitions: PLAIN_PARTITIONS, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.bytes', value: '65536' }] },
+    {
+      name: COMPACT,
+      numPartitions: 1,
+      replicationFactor: 1,
+      assignments: [],
+      configs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'segment.bytes', value: '8192' },
+        { name: 'min.cleanable.dirty.ratio', value: '0.01' },
+      ],
+    },
+  ];
   const admin = await RawClient.connect(bootstrap);
-  const created = await admin.request(19, 5, {
-    topics: [
-      { name: PLAIN, numPartitions: PLAIN_PARTITIONS, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.bytes', value: '65536' }] },
-      {
-        name: COMPACT,
-        numPartitions: 1,
-        replicationFactor: 1,
-        assignments: [],
-        configs: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'segment.bytes', value: '8192' },
-          { name: 'min.cleanable.dirty.ratio', value: '0.01' },
-        ],
-      },
-    ],
-    timeoutMs: 10_000,
-    validateOnly: false,
+  const created = await admin.request(19, 5, { topics, timeoutMs: 10_000, validateOnly: false }).catch(async (err: unknown) => {
+    await broker.kill();
+    throw new Error(`creating the topics failed: ${String(err)}\n--- broker output ---\n${broker.output}`);
   });
   admin.close();
   for (const t of created.topics) if (t.errorCode !== 0) fail(`creating ${t.name}: error ${t.errorCode}`);
