@@ -118,7 +118,7 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
   const check: StopCheck = () => {
     if (log.isClosed || (opts.stopped?.() ?? false)) throw new CleaningStopped('cleaning stopped');
   };
-  let version = log.structureVersion;
+  const version = log.structureVersion;
   const segs = log.segmentList();
   for (const s of segs.slice(0, -1)) await s.ensureIndexes();
   if (log.structureVersion !== version) return { kind: 'aborted', reason: 'log changed while loading indexes' };
@@ -151,7 +151,46 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     { maxBytes: config.segmentBytes, maxOffsetIndexEntries: settings.maxOffsetIndexEntries, maxTimeIndexEntries: settings.maxTimeIndexEntries },
   );
   const counters: Counters = { recordsRead: 0, recordsKept: 0, youngTombstones: false };
-  const tombstoneHorizon = opts.nowMs - config.deleteRetentionMs;
+  const swapped = await cleanGroups(log, segs, sources.slice(0, n), groups, { mapped, counters, version, nowMs: opts.nowMs, check });
+  if (swapped === null) return { kind: 'aborted', reason: 'log changed during cleaning' };
+  const stats: CleanStats = {
+    firstDirtyOffset: plan.firstDirtyOffset,
+    endOffset: mapped.mapEnd,
+    segmentsIn: n,
+    segmentsOut: groups.length,
+    bytesIn: sources.slice(0, n).reduce((sum, s) => sum + s.size, 0),
+    bytesOut: swapped.bytesOut,
+    recordsRead: counters.recordsRead,
+    recordsKept: counters.recordsKept,
+    tombstoneHorizonMs: swapped.tombstoneHorizonMs,
+  };
+  opts.logger?.info({ dir: log.dir, ...stats, dirtyRatio: plan.dirtyRatio }, 'cleaned log');
+  return { kind: 'cleaned', stats };
+}
+
+interface GroupContext {
+  readonly mapped: MapResult;
+  readonly counters: Counters;
+  readonly version: number;
+  readonly nowMs: number;
+  readonly check: StopCheck;
+}
+
+/**
+ * Pass 2 and swap, group by group. `segs` is the segment list the plan saw
+ * (a group's end offset is the base of the segment after it). Null when the
+ * log changed and a swap was refused.
+ */
+async function cleanGroups(
+  log: PartitionLog,
+  segs: readonly Segment[],
+  sources: readonly Segment[],
+  groups: readonly number[],
+  ctx: GroupContext,
+): Promise<{ bytesOut: number; tombstoneHorizonMs: number | null } | null> {
+  const deleteRetentionMs = log.config.deleteRetentionMs;
+  const tombstoneHorizon = ctx.nowMs - deleteRetentionMs;
+  let version = ctx.version;
   let nextHorizon: number | null = null;
   let bytesOut = 0;
   let at = 0;
@@ -160,35 +199,23 @@ async function clean(log: PartitionLog, opts: CleanOptions): Promise<CleanOutcom
     const first = group[0] as Segment;
     const endOffset = (segs[at + len] as Segment).baseOffset;
     const path = cleanedLogPath(log.dir, first.baseOffset);
-    counters.youngTombstones = false;
-    bytesOut += await writeCleaned(path, group, check, (seg) => ({
-      mapped,
+    ctx.counters.youngTombstones = false;
+    bytesOut += await writeCleaned(path, group, ctx.check, (seg) => ({
+      mapped: ctx.mapped,
       dropTombstones: seg.maxTimestamp !== NO_TIMESTAMP && seg.maxTimestamp < tombstoneHorizon,
-      counters,
+      counters: ctx.counters,
     }));
     const next = await log.replaceSegments(group, { path, baseOffset: first.baseOffset, endOffset }, version);
-    if (next === null) return { kind: 'aborted', reason: 'log changed during cleaning' };
+    if (next === null) return null;
     version = next;
-    if (counters.youngTombstones) {
+    if (ctx.counters.youngTombstones) {
       // Kept tombstones now sit in the merged segment: they may go once it is old enough.
-      const horizon = Math.max(...group.map((s) => s.maxTimestamp)) + config.deleteRetentionMs + 1;
+      const horizon = Math.max(...group.map((s) => s.maxTimestamp)) + deleteRetentionMs + 1;
       nextHorizon = Math.min(nextHorizon ?? horizon, horizon);
     }
     at += len;
   }
-  const stats: CleanStats = {
-    firstDirtyOffset: plan.firstDirtyOffset,
-    endOffset: mapped.mapEnd,
-    segmentsIn: n,
-    segmentsOut: groups.length,
-    bytesIn: sources.slice(0, n).reduce((sum, s) => sum + s.size, 0),
-    bytesOut,
-    recordsRead: counters.recordsRead,
-    recordsKept: counters.recordsKept,
-    tombstoneHorizonMs: nextHorizon,
-  };
-  opts.logger?.info({ dir: log.dir, ...stats, dirtyRatio: plan.dirtyRatio }, 'cleaned log');
-  return { kind: 'cleaned', stats };
+  return { bytesOut, tombstoneHorizonMs: nextHorizon };
 }
 
 /** Pass 1: newest offset per key over the dirty range, and each producer's last batch. */
