@@ -297,7 +297,7 @@ export class ReplicaManager {
     if (offset >= limit) return { records: EMPTY, ...base };
     try {
       const r = await p.log.read(offset, maxBytes, { minOneBatch, maxOffset: limit });
-      if (!readCommitted || r.records.length === 0) return { records: r.records, ...base };
+      if (!readCommitted || r.records.length === 0 || p.abortedTxns.size === 0) return { records: r.records, ...base };
       let upper = offset;
       for (const [pos] of batchPositions(r.records)) upper = Number(r.records.readBigInt64BE(pos)) + r.records.readInt32BE(pos + 23) + 1;
       return { records: r.records, ...base, abortedTransactions: p.abortedTxns.collect(offset, upper) };
