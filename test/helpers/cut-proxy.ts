@@ -19,7 +19,7 @@ export interface CutProxyOptions {
 
 /** Splits a byte stream into size-prefixed frames. */
 class Framer {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
 
   push(chunk: Buffer): Buffer[] {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
