@@ -82,6 +82,22 @@ describe('kafkajs transactions', () => {
     await admin.disconnect();
   });
 
+  it('a transaction open past its timeout is aborted and its producer fenced', async () => {
+    const producer = kafka.producer({ transactionalId: 'slow', idempotent: true, maxInFlightRequests: 1, transactionTimeout: 500 });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'txn-timeout', messages: [{ key: 'k', value: 'too-late' }] });
+    await new Promise((r) => setTimeout(r, 1200));
+    await expect(txn.commit()).rejects.toThrow(/epoch|fenced/i);
+    await producer.disconnect();
+    const plain = kafka.producer();
+    await plain.connect();
+    await plain.send({ topic: 'txn-timeout', messages: [{ key: 'k', value: 'plain' }] });
+    await plain.disconnect();
+    expect(await readTopic(kafka, 'txn-timeout', { count: 1 })).toEqual(['plain']);
+    expect((await readTopic(kafka, 'txn-timeout', { count: 2, readUncommitted: true })).sort()).toEqual(['plain', 'too-late']);
+  });
+
   it('a second producer with the same transactional id fences the first (zombie)', async () => {
     const zombie = kafka.producer({ transactionalId: 'fenced', idempotent: true, maxInFlightRequests: 1 });
     await zombie.connect();
