@@ -150,6 +150,14 @@ export class AbortedTxnIndex {
     await this.rewrite();
   }
 
+  /** Drops entries whose marker is at or past offset (the log was truncated there). */
+  async truncateFrom(offset: number): Promise<void> {
+    const keep = this.entries.filter((t) => t.lastOffset < offset);
+    if (keep.length === this.entries.length) return;
+    this.entries = keep;
+    await this.rewrite();
+  }
+
   /** Writes the whole file afresh (also creates it when missing). */
   async rewrite(): Promise<void> {
     if (this.dir === null) return;

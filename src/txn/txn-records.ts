@@ -114,18 +114,22 @@ export function sortPartitions(list: Iterable<TopicPartition>): TopicPartition[]
   return [...seen.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
 
-/** Decodes one __transaction_state record; throws CorruptTxnRecordError for bytes that do not parse. */
-export function decodeTxnRecord(key: Buffer | null, value: Buffer | null): TxnRecord {
+/**
+ * Decodes one __transaction_state record. Unknown key or value versions
+ * (records of a newer Kafka) give null and are skipped, as Kafka skips
+ * them; bytes that do not parse throw CorruptTxnRecordError.
+ */
+export function decodeTxnRecord(key: Buffer | null, value: Buffer | null): TxnRecord | null {
   if (key === null) throw new CorruptTxnRecordError('record without a key in __transaction_state');
   try {
     const kr = new Reader(key);
     const keyVersion = kr.int16();
-    if (keyVersion !== KEY_VERSION) throw new CorruptTxnRecordError(`unknown transaction log key version ${keyVersion}`);
+    if (keyVersion !== KEY_VERSION) return null;
     const transactionalId = decodeTransactionLogKey(kr, keyVersion).transactionalId;
     if (value === null) return { transactionalId, metadata: null };
     const vr = new Reader(value);
     const version = vr.int16();
-    if (version < 0 || version > HIGHEST_VALUE_VERSION) throw new CorruptTxnRecordError(`unknown transaction log value version ${version}`);
+    if (version < 0 || version > HIGHEST_VALUE_VERSION) return null;
     const v = decodeTransactionLogValue(vr, version);
     if (v.transactionStatus < 0 || v.transactionStatus > TxnState.PrepareEpochFence) {
       throw new CorruptTxnRecordError(`unknown transaction state ${v.transactionStatus}`);

@@ -46,6 +46,9 @@ describe('AbortedTxnIndex', () => {
     await idx.prune(8);
     expect(idx.all().map((t) => t.producerId)).toEqual([10n]);
     expect(await AbortedTxnIndex.read(dir)).toHaveLength(1);
+    await idx.truncateFrom(12);
+    expect(idx.size).toBe(0);
+    expect(await AbortedTxnIndex.read(dir)).toHaveLength(0);
     await idx.close();
     writeFileSync(join(dir, 'x'), '');
     expect(await AbortedTxnIndex.read(tmp())).toBeNull();

@@ -35,17 +35,18 @@ describe('__transaction_state records', () => {
 
   it('round-trips; Empty has null partitions; a null value is a tombstone', () => {
     const r = decodeTxnRecord(encodeTxnKey('tx'), encodeTxnValue(meta));
-    expect(r.metadata).toEqual({ ...meta, lastProducerEpoch: -1 });
+    expect(r?.metadata).toEqual({ ...meta, lastProducerEpoch: -1 });
     const empty = encodeTxnValue({ ...meta, state: TxnState.Empty, partitions: [] })!;
     expect(empty.readInt32BE(2 + 8 + 2 + 4 + 1)).toBe(-1);
     expect(decodeTxnRecord(encodeTxnKey('tx'), null)).toEqual({ transactionalId: 'tx', metadata: null });
   });
 
-  it('refuses unknown versions and garbage', () => {
-    expect(() => decodeTxnRecord(Buffer.from('0001', 'hex'), null)).toThrow(/key version/);
+  it('skips unknown versions, as Kafka does, and refuses garbage', () => {
+    expect(decodeTxnRecord(Buffer.from('0001', 'hex'), null)).toBeNull();
     const v = encodeTxnValue(meta)!;
     v.writeInt16BE(9, 0);
-    expect(() => decodeTxnRecord(encodeTxnKey('tx'), v)).toThrow(/value version/);
+    expect(decodeTxnRecord(encodeTxnKey('tx'), v)).toBeNull();
     expect(() => decodeTxnRecord(encodeTxnKey('tx'), Buffer.from('0000ff', 'hex'))).toThrow();
+    expect(() => decodeTxnRecord(null, null)).toThrow();
   });
 });

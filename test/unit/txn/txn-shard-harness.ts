@@ -32,7 +32,10 @@ export class TxnHarness {
   /** A coordinator restart: a new shard loads the log's bytes. */
   reload(): void {
     this.shard = this.fresh();
-    for (const r of this.log) this.shard.replay(decodeTxnRecord(r.key, r.value));
+    for (const r of this.log) {
+      const record = decodeTxnRecord(r.key, r.value);
+      if (record) this.shard.replay(record);
+    }
     this.shard.finishLoad(this.now);
   }
 
