@@ -62,12 +62,12 @@ describe('transactional offsets on a group shard', () => {
     expect(() => s.commitTransactionalOffsets(new GroupOp(0), input(3))).toThrow('ILLEGAL_GENERATION');
     // v0-2 carry no member: a simple group is made, the records are the producer's.
     const op = new GroupOp(0);
-    expect(s.commitTransactionalOffsets(op, input(2))[0].partitions[0]).toEqual({ partitionIndex: 0, errorCode: 0 });
+    expect(s.commitTransactionalOffsets(op, input(2))[0].partitions?.[0]).toEqual({ partitionIndex: 0, errorCode: 0 });
     expect(op.producer).toEqual({ producerId: 3n, producerEpoch: 1 });
     expect(op.records).toHaveLength(1);
     const unknown = new GroupOp(0);
     const r = s.commitTransactionalOffsets(unknown, input(2, { ...request, topics: [{ name: 'nope', partitions: request.topics[0].partitions }] }));
-    expect(r[0].partitions[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(r[0].partitions?.[0]?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(unknown.records).toHaveLength(0);
   });
 });
