@@ -21,6 +21,7 @@ import { LogManager } from './log/log-manager.js';
 import { PartitionLog } from './log/partition-log.js';
 import { resolveLogConfig } from './log/log-config.js';
 import { ReplicaManager } from './replication/replica-manager.js';
+import { controllerClient } from './replication/isr-manager.js';
 import { KafkaListener } from './server/listener.js';
 import type { BrokerServices } from './api/index.js';
 import { ErrorCode } from './api/error-codes.js';
@@ -37,6 +38,12 @@ const PLAINTEXT = 0;
 export interface NodeOptions {
   config: BrokerConfig | Record<string, string | number | boolean>;
   logger?: Logger;
+  /**
+   * A controller shared by the nodes of an in-process cluster (startCluster)
+   * until the Raft quorum replaces it: the node then neither opens nor
+   * closes the metadata log.
+   */
+  controller?: QuorumController;
 }
 
 export class KrillNode implements BrokerServices {
@@ -55,6 +62,8 @@ export class KrillNode implements BrokerServices {
   private readonly listeners: KafkaListener[] = [];
   private advertised: Listener[] = [];
   private stopped = false;
+  private readonly external: QuorumController | undefined;
+  private stopImages: (() => void) | null = null;
   private flushTimer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
@@ -63,6 +72,7 @@ export class KrillNode implements BrokerServices {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config);
     this.nodeId = this.config.nodeId;
     this.log = opts.logger ?? pino({ level: process.env.KRILL_LOG_LEVEL ?? 'error' });
+    this.external = opts.controller;
   }
 
   static async start(opts: NodeOptions): Promise<KrillNode> {
@@ -96,14 +106,18 @@ export class KrillNode implements BrokerServices {
     for (const d of dirs) mkdirSync(d, { recursive: true });
     this.clusterId = this.loadMetaProperties(dirs);
 
-    const metaDir = this.config.raw('metadata.log.dir') ?? dirs[0];
-    this.metadataLog = await PartitionLog.open(join(metaDir, METADATA_LOG_NAME), resolveLogConfig({ segmentBytes: 64 * 1024 * 1024 }), this.log.child({ component: 'metadata-log' }));
-    this.controller = new QuorumController(this.config, this.metadataLog, this.log.child({ component: 'controller' }));
-    await this.controller.load();
+    if (this.external) {
+      this.controller = this.external;
+    } else {
+      const metaDir = this.config.raw('metadata.log.dir') ?? dirs[0];
+      this.metadataLog = await PartitionLog.open(join(metaDir, METADATA_LOG_NAME), resolveLogConfig({ segmentBytes: 64 * 1024 * 1024 }), this.log.child({ component: 'metadata-log' }));
+      this.controller = new QuorumController(this.config, this.metadataLog, this.log.child({ component: 'controller' }));
+      await this.controller.load();
+    }
 
     this.logs = new LogManager({ logDirs: dirs, defaultConfig: resolveLogConfig(), logger: this.log.child({ component: 'log' }), exclude: (name) => name === METADATA_LOG_NAME });
     await this.logs.open();
-    this.replicas = new ReplicaManager(this.nodeId, this.logs, this.config, this.log.child({ component: 'replicas' }));
+    this.replicas = new ReplicaManager(this.nodeId, this.logs, this.config, this.log.child({ component: 'replicas' }), { controller: controllerClient(this.controller) });
     await this.replicas.applyImage(this.controller.image());
     await this.deleteStrayLogs(this.controller.image());
     // Group coordinator: loads the __consumer_offsets partitions led here, follows leadership changes.
@@ -129,7 +143,7 @@ export class KrillNode implements BrokerServices {
     });
     this.replicas.setTxnVerifier((producerId, epoch, topic, partition) => this.txns.verifyForProduce(producerId, epoch, topic, partition));
     await this.txns.onImage(this.controller.image());
-    this.controller.onImage(async (img) => {
+    this.stopImages = this.controller.onImage(async (img) => {
       await this.replicas.applyImage(img);
       await this.groups.onImage(img);
       await this.txns.onImage(img);
@@ -255,10 +269,17 @@ export class KrillNode implements BrokerServices {
     }
   }
 
-  /** Clean shutdown. */
-  async stop(): Promise<void> {
+  /**
+   * Clean shutdown. With other live brokers, a controlled shutdown first
+   * (Kafka's): fetchers stop and the controller moves leadership off this
+   * broker and out of the ISRs. `controlled: false` skips that, as a crash
+   * would (the controller learns of it only when told, e.g. fenceBroker).
+   */
+  async stop(opts: { controlled?: boolean } = {}): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    if (opts.controlled !== false) await this.controlledShutdown();
+    this.stopImages?.();
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.cleanerTimer) clearInterval(this.cleanerTimer);
@@ -267,7 +288,14 @@ export class KrillNode implements BrokerServices {
     await this.groups?.close();
     await this.replicas?.close();
     await this.logs?.close();
-    await this.metadataLog?.close();
+    if (!this.external) await this.metadataLog?.close();
     this.log.info({ nodeId: this.nodeId }, 'Krill node stopped');
+  }
+
+  private async controlledShutdown(): Promise<void> {
+    if (!this.replicas || !this.controller) return;
+    if (!this.controller.image().liveBrokers().some((b) => b.id !== this.nodeId)) return;
+    await this.replicas.stopFetchers();
+    await this.controller.controlledShutdown(this.nodeId).catch((err: unknown) => this.log.warn({ err }, 'controlled shutdown failed; stopping anyway'));
   }
 }

@@ -14,6 +14,15 @@
  * isolation_level=1 (read_committed, KIP-98) reads only below the last
  * stable offset and lists the aborted transactions (producer id, first
  * offset) overlapping the returned batches, so consumers drop their records.
+ *
+ * Replication: a fetch from a replica (replica_id >= 0 before v15,
+ * replica_state from v15, KIP-903) reads up to the log end instead of the
+ * high watermark, reports the follower's position to the leader (which
+ * may move the high watermark and the ISR), long-polls on the log end, and
+ * answers a diverging epoch (v12+, KIP-320) when the follower's last
+ * fetched epoch ends earlier on the leader. NOT_LEADER_OR_FOLLOWER and
+ * FENCED_LEADER_EPOCH carry the current leader (v12+) and, from v16, its
+ * endpoint (KIP-951).
  */
 import { fetchRequestMeta, type FetchRequest } from '../protocol/generated/fetch-request.js';
 import { fetchResponseMeta, type FetchableTopicResponse, type PartitionData } from '../protocol/generated/fetch-response.js';
@@ -21,6 +30,7 @@ import type { Input } from '../protocol/primitives/index.js';
 import type { RequestContext } from './context.js';
 import { ErrorCode, KafkaError, toErrorCode } from './error-codes.js';
 import { registerApi } from './registry.js';
+import { endpointOf, type Endpoint } from './endpoints.js';
 
 interface Wanted {
   topic: string | null;
@@ -28,6 +38,13 @@ interface Wanted {
   offset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
+}
+
+/** Who is fetching: a consumer (replicaId -1) or a follower replica. */
+interface Fetcher {
+  readonly replicaId: number;
+  readonly replicaEpoch: bigint;
 }
 
 registerApi({
@@ -58,28 +75,31 @@ registerApi({
             records: null,
           };
           if (name === null) out.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
-          else wanted.push({ topic: name, out, offset: Number(p.fetchOffset), partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch });
+          else wanted.push({ topic: name, out, offset: Number(p.fetchOffset), partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch });
           return out;
         }),
       };
     });
+    const fetcher: Fetcher = ctx.apiVersion >= 15 ? { replicaId: req.replicaState.replicaId, replicaEpoch: req.replicaState.replicaEpoch } : { replicaId: req.replicaId, replicaEpoch: -1n };
     const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-    for (;;) {
-      const bytes = await readAll(ctx, req, wanted);
+    for (let first = true; ; first = false) {
+      const bytes = await readAll(ctx, req, wanted, fetcher, first);
       const remaining = deadline - Date.now();
-      const anyError = wanted.some((w) => w.out.errorCode !== 0);
+      const anyError = wanted.some((w) => w.out.errorCode !== 0 || (w.out.divergingEpoch?.epoch ?? -1) >= 0);
       if (bytes >= req.minBytes || remaining <= 0 || anyError || wanted.length === 0) break;
       await ctx.broker.replicas.waitForData(
         wanted.map((w) => ({ topic: w.topic!, partition: w.out.partitionIndex! })),
         remaining,
+        fetcher.replicaId >= 0,
       );
     }
-    return { errorCode: 0, sessionId: 0, responses };
+    const nodeEndpoints = ctx.apiVersion >= 16 ? leaderEndpoints(ctx, wanted.map((w) => w.out.currentLeader?.leaderId ?? -1)) : [];
+    return { errorCode: 0, sessionId: 0, responses, nodeEndpoints };
   },
 });
 
 /** Reads every wanted partition once; returns the bytes gathered. */
-async function readAll(ctx: RequestContext, req: FetchRequest, wanted: Wanted[]): Promise<number> {
+async function readAll(ctx: RequestContext, req: FetchRequest, wanted: Wanted[], fetcher: Fetcher, first: boolean): Promise<number> {
   const replicas = ctx.broker.replicas;
   let total = 0;
   const maxBytes = req.maxBytes > 0 ? req.maxBytes : 0x7fffffff;
@@ -89,6 +109,10 @@ async function readAll(ctx: RequestContext, req: FetchRequest, wanted: Wanted[])
     out.records = null;
     if (req.isolationLevel === 1) out.abortedTransactions = [];
     try {
+      if (fetcher.replicaId >= 0) {
+        total += await readForFollower(ctx, w, fetcher, Math.max(0, Math.min(w.partitionMaxBytes, maxBytes - total)), total === 0, first);
+        continue;
+      }
       const p = replicas.leaderPartition(w.topic!, out.partitionIndex!);
       if (w.currentLeaderEpoch >= 0 && w.currentLeaderEpoch !== p.leaderEpoch) {
         throw new KafkaError(w.currentLeaderEpoch < p.leaderEpoch ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH');
@@ -116,6 +140,34 @@ async function readAll(ctx: RequestContext, req: FetchRequest, wanted: Wanted[])
     }
   }
   return total;
+}
+
+/** A follower's read of one partition (up to the log end); returns the bytes read. */
+async function readForFollower(ctx: RequestContext, w: Wanted, fetcher: Fetcher, budget: number, minOneBatch: boolean, updateState: boolean): Promise<number> {
+  const r = await ctx.broker.replicas.readForFollower(w.topic!, w.out.partitionIndex!, {
+    replicaId: fetcher.replicaId,
+    replicaEpoch: fetcher.replicaEpoch,
+    fetchOffset: w.offset,
+    currentLeaderEpoch: w.currentLeaderEpoch,
+    lastFetchedEpoch: ctx.apiVersion >= 12 ? w.lastFetchedEpoch : -1,
+    maxBytes: budget,
+    minOneBatch,
+    updateState,
+  });
+  setOffsets(w.out, r.highWatermark, r.lastStableOffset, r.logStartOffset);
+  w.out.records = r.records;
+  if (r.divergingEpoch) w.out.divergingEpoch = { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) };
+  return r.records.length;
+}
+
+/** Endpoints of the named leaders, on the listener the request came in on (KIP-951). */
+function leaderEndpoints(ctx: RequestContext, ids: number[]): Endpoint[] {
+  const image = ctx.broker.image();
+  return [...new Set(ids.filter((id) => id >= 0))].flatMap((id) => {
+    const b = image.brokers.get(id);
+    const e = b && endpointOf(b, ctx.listenerName);
+    return e ? [e] : [];
+  });
 }
 
 function setOffsets(out: Input<PartitionData>, hw: number, lso: number, logStart: number): void {

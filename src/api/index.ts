@@ -32,6 +32,11 @@ import './list-transactions.js';
 import './delete-records.js';
 import './alter-configs.js';
 import './incremental-alter-configs.js';
+import './offset-for-leader-epoch.js';
+import './alter-partition.js';
+import './elect-leaders.js';
+import './alter-partition-reassignments.js';
+import './list-partition-reassignments.js';
 
 export { lookupApi, registeredApis, requestSchema, NO_RESPONSE, CLOSE_CONNECTION } from './registry.js';
 export { supportedApiVersions } from './api-versions.js';

@@ -8,12 +8,18 @@
  * by rewriting batch headers. acks must be -1, 0 or 1 (INVALID_REQUIRED_ACKS).
  * acks=0 never answers; if any partition failed, the connection is closed
  * so the client notices, as Kafka does. Partition errors from v10 carry the
- * current leader (KIP-951).
+ * current leader and the response its endpoint (KIP-951).
+ *
+ * acks=-1 waits until the ISR has the batch (replica-manager.ts) for up to
+ * the request's timeout_ms: REQUEST_TIMED_OUT after it,
+ * NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas before the
+ * append, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank below it after.
  */
 import { produceRequestMeta } from '../protocol/generated/produce-request.js';
 import { produceResponseMeta, type PartitionProduceResponse, type TopicProduceResponse } from '../protocol/generated/produce-response.js';
 import type { Input } from '../protocol/primitives/index.js';
 import { ErrorCode, KafkaError, toErrorCode } from './error-codes.js';
+import { endpointOf, type Endpoint } from './endpoints.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, registerApi } from './registry.js';
 
 registerApi({
@@ -27,6 +33,7 @@ registerApi({
     const replicas = ctx.broker.replicas;
     const pending: Array<Promise<void>> = [];
     let failed = false;
+    const leaders = new Set<number>();
     const responses: Input<TopicProduceResponse>[] = req.topicData.map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((pd) => {
@@ -39,6 +46,7 @@ registerApi({
           if (out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
             const p = ctx.broker.image().partition(t.name, pd.index);
             if (p) out.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };
+            if (p && p.leader >= 0) leaders.add(p.leader);
           }
         };
         if (acks !== -1 && acks !== 0 && acks !== 1) {
@@ -52,7 +60,7 @@ registerApi({
         if (pd.records.length > 12 && 12 + pd.records.readInt32BE(8) < pd.records.length) { fail(new KafkaError('INVALID_RECORD', 'Produce v3+ allows exactly one record batch per partition')); return out; }
         if (ctx.apiVersion < 7 && pd.records.length > 22 && (pd.records.readInt16BE(21) & 7) === 4) { fail(new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', 'zstd needs Produce v7 or later (KIP-110)')); return out; }
         pending.push(
-          replicas.append(t.name, pd.index, pd.records, acks).then((r) => {
+          replicas.append(t.name, pd.index, pd.records, acks, 'client', Math.max(0, req.timeoutMs)).then((r) => {
             out.baseOffset = BigInt(r.baseOffset);
             out.logAppendTimeMs = BigInt(r.logAppendTimeMs);
             out.logStartOffset = BigInt(r.logStartOffset);
@@ -63,6 +71,12 @@ registerApi({
     }));
     await Promise.all(pending);
     if (acks === 0) return failed ? CLOSE_CONNECTION : NO_RESPONSE;
-    return { responses };
+    const image = ctx.broker.image();
+    const nodeEndpoints: Endpoint[] = ctx.apiVersion >= 10 ? [...leaders].flatMap((id) => {
+      const b = image.brokers.get(id);
+      const e = b && endpointOf(b, ctx.listenerName);
+      return e ? [e] : [];
+    }) : [];
+    return { responses, nodeEndpoints };
   },
 });

@@ -16,6 +16,9 @@ export interface PartitionImage {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** Ongoing reassignment (KIP-455): replicas being added and removed (both empty otherwise). */
+  readonly addingReplicas: readonly number[];
+  readonly removingReplicas: readonly number[];
 }
 
 export interface TopicImage {
@@ -96,6 +99,8 @@ export class MetadataImage {
             leader: rec.data.leader,
             leaderEpoch: rec.data.leaderEpoch,
             partitionEpoch: rec.data.partitionEpoch,
+            addingReplicas: rec.data.addingReplicas,
+            removingReplicas: rec.data.removingReplicas,
           };
           putTopic({ ...t, partitions: parts });
           break;
@@ -105,15 +110,18 @@ export class MetadataImage {
           const p = t?.partitions[rec.data.partitionId];
           if (!t || !p) break;
           const d = rec.data;
-          const leaderChanged = d.leader !== -2 && d.leader !== p.leader;
+          // As Kafka's PartitionRegistration.merge: any record naming a leader (-2: no change) starts a new leader epoch.
+          const leaderSet = d.leader !== -2;
           const parts = t.partitions.slice();
           parts[d.partitionId] = {
             ...p,
             isr: d.isr ?? p.isr,
             replicas: d.replicas ?? p.replicas,
-            leader: d.leader === -2 ? p.leader : d.leader,
-            leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,
+            leader: leaderSet ? d.leader : p.leader,
+            leaderEpoch: leaderSet ? p.leaderEpoch + 1 : p.leaderEpoch,
             partitionEpoch: p.partitionEpoch + 1,
+            addingReplicas: d.addingReplicas ?? p.addingReplicas,
+            removingReplicas: d.removingReplicas ?? p.removingReplicas,
           };
           putTopic({ ...t, partitions: parts });
           break;

@@ -15,12 +15,26 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { TOPIC_CONFIG_DEFS, topicConfigValue, validateTopicConfig } from '../config/topic-config.js';
 import type { PartitionLog } from '../log/partition-log.js';
-import { KafkaError } from '../api/error-codes.js';
+import { ErrorCode, KafkaError, type ErrorName } from '../api/error-codes.js';
 import { MetadataImage, TOPIC_RESOURCE } from './metadata-image.js';
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord, type MetadataRecordInput } from './metadata-records.js';
 import { placeReplicas, validateAssignment, validateTopicName } from './topic-validation.js';
 import { buildBatchSync, decodeBatch } from '../protocol/records.js';
 import { batchPositions } from '../protocol/record-batch.js';
+import {
+  alterPartitionChange,
+  brokerRemovedChanges,
+  electionChange,
+  isLive,
+  offlinePartitionChanges,
+  toChangeRecord,
+  validateAlterPartition,
+  type ElectionType,
+  type PartitionChange,
+  type TopicPolicy,
+} from '../replication/partition-changes.js';
+import { reassignmentChange } from '../replication/reassignment.js';
+import type { AlterPartitionOutcome, IsrMember } from '../replication/isr-manager.js';
 
 export type ImageListener = (image: MetadataImage) => Promise<void> | void;
 
@@ -64,6 +78,28 @@ export interface BrokerRegistration {
   rack: string | null;
 }
 
+export interface ElectionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface ReassignmentResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface OngoingReassignment {
+  topic: string;
+  partition: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}
+
 export class QuorumController {
   private current = MetadataImage.empty();
   private readonly listeners: ImageListener[] = [];
@@ -79,8 +115,13 @@ export class QuorumController {
     return this.current;
   }
 
-  onImage(fn: ImageListener): void {
+  /** Calls fn with every new image; returns a function that stops it (a node leaving a shared controller). */
+  onImage(fn: ImageListener): () => void {
     this.listeners.push(fn);
+    return () => {
+      const i = this.listeners.indexOf(fn);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** Replays the metadata log from its start. */
@@ -147,6 +188,8 @@ export class QuorumController {
           },
         },
       ]);
+      // Partitions left without a leader may have one again (Kafka does this when the broker unfences).
+      await this.commit(offlinePartitionChanges(this.current, (id) => isLive(this.current, id), this.topicPolicy()).map(toChangeRecord));
     });
   }
 
@@ -323,7 +366,176 @@ export class QuorumController {
       return out;
     });
   }
-}
+
+  // ---- Replication: ISR changes, elections, fencing, reassignments (issue 7) ----
+
+  private topicPolicy(): TopicPolicy {
+    return { unclean: (topic) => topicConfigValue('unclean.leader.election.enable', this.current.topic(topic)?.configs ?? new Map(), this.config) === 'true' };
+  }
+
+  /**
+   * AlterPartition from a partition leader (Kafka's
+   * ReplicationControlManager.alterPartition): STALE_BROKER_EPOCH for an
+   * unknown broker or epoch, UNKNOWN_TOPIC_ID, then validateAlterPartition
+   * (NOT_CONTROLLER, FENCED_LEADER_EPOCH, INVALID_REQUEST,
+   * INVALID_UPDATE_VERSION, INELIGIBLE_REPLICA). An accepted change is
+   * committed as a PartitionChangeRecord; the answer carries the partition
+   * state after it. A change that completes a reassignment and moves
+   * leadership answers NEW_LEADER_ELECTED (FENCED_LEADER_EPOCH before v2).
+   */
+  alterPartition(
+    brokerId: number,
+    brokerEpoch: bigint,
+    topicId: string,
+    partition: number,
+    leaderEpoch: number,
+    newIsr: readonly IsrMember[],
+    partitionEpoch: number,
+    version = 3,
+  ): Promise<AlterPartitionOutcome> {
+    return this.run(async () => {
+      const image = this.current;
+      const fail = (e: ErrorName): AlterPartitionOutcome => ({ errorCode: ErrorCode[e], leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
+      const broker = image.brokers.get(brokerId);
+      if (!broker || broker.epoch !== brokerEpoch) return fail('STALE_BROKER_EPOCH');
+      const t = image.topicsById.get(topicId);
+      if (!t) return fail(version > 1 ? 'UNKNOWN_TOPIC_ID' : 'UNKNOWN_TOPIC_OR_PARTITION');
+      const p = t.partitions[partition];
+      const invalid = validateAlterPartition(image, p, { brokerId, leaderEpoch, partitionEpoch, newIsr }, version);
+      if (invalid || !p) return fail(invalid ?? 'UNKNOWN_TOPIC_OR_PARTITION');
+      const change = alterPartitionChange(topicId, p, newIsr.map((m) => m.brokerId), (id) => isLive(image, id));
+      if (change) await this.commit([toChangeRecord(change)]);
+      if (change?.leader !== undefined && change.leader !== brokerId) return fail(version > 1 ? 'NEW_LEADER_ELECTED' : 'FENCED_LEADER_EPOCH');
+      const after = this.current.topicsById.get(topicId)?.partitions[partition] ?? p;
+      return { errorCode: ErrorCode.NONE, leaderId: after.leader, leaderEpoch: after.leaderEpoch, isr: after.isr, partitionEpoch: after.partitionEpoch };
+    });
+  }
+
+  /**
+   * ElectLeaders: preferred (the first replica, if live and in the ISR) or
+   * unclean (only partitions without a live leader; any live replica). A
+   * null partition list means every partition, and then partitions that
+   * need no election are left out of the answer, as in Kafka.
+   */
+  electLeaders(type: ElectionType, topics: Array<{ topic: string; partitions: number[] }> | null): Promise<ElectionResult[]> {
+    return this.run(async () => {
+      const image = this.current;
+      const live = (id: number): boolean => isLive(image, id);
+      const out: ElectionResult[] = [];
+      const changes: PartitionChange[] = [];
+      const all = topics === null;
+      const wanted = topics ?? [...image.topics.values()].map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
+      for (const { topic, partitions } of wanted) {
+        const t = image.topic(topic);
+        for (const partition of partitions) {
+          const p = t?.partitions[partition];
+          const r = t && p ? electionChange(t.id, p, type, live) : 'UNKNOWN_TOPIC_OR_PARTITION';
+          if (typeof r !== 'string') changes.push(r);
+          const error: ErrorName | null = typeof r === 'string' ? r : null;
+          if (all && error === 'ELECTION_NOT_NEEDED') continue;
+          out.push({ topic, partition, errorCode: error ? ErrorCode[error] : 0, errorMessage: error === 'UNKNOWN_TOPIC_OR_PARTITION' ? `No such partition as ${topic}-${partition}` : null });
+        }
+      }
+      await this.commit(changes.map(toChangeRecord));
+      return out;
+    });
+  }
+
+  /** Fences a broker (Kafka's handleBrokerFenced): it leaves the ISRs and leadership moves to live ISR members. */
+  fenceBroker(brokerId: number): Promise<void> {
+    return this.run(async () => {
+      const b = this.current.brokers.get(brokerId);
+      if (!b || b.fenced) return;
+      const changes = brokerRemovedChanges(this.current, brokerId, this.topicPolicy());
+      await this.commit([...changes.map(toChangeRecord), { type: 'FenceBroker', data: { id: brokerId, epoch: b.epoch } }]);
+      this.log.info({ brokerId, partitions: changes.length }, 'fenced a broker');
+    });
+  }
+
+  /** Unfences a broker (Kafka's handleBrokerUnfenced): partitions without a leader may elect it. */
+  unfenceBroker(brokerId: number): Promise<void> {
+    return this.run(async () => {
+      const b = this.current.brokers.get(brokerId);
+      if (!b || !b.fenced) return;
+      const image = this.current;
+      const changes = offlinePartitionChanges(image, (id) => id === brokerId || isLive(image, id), this.topicPolicy());
+      await this.commit([{ type: 'UnfenceBroker', data: { id: brokerId, epoch: b.epoch } }, ...changes.map(toChangeRecord)]);
+    });
+  }
+
+  /**
+   * Controlled shutdown: moves leadership off the broker and takes it out of
+   * the ISRs before it stops (Kafka's handleBrokerInControlledShutdown),
+   * then fences it, as its session would end anyway.
+   */
+  controlledShutdown(brokerId: number): Promise<void> {
+    return this.fenceBroker(brokerId);
+  }
+
+  /**
+   * AlterPartitionReassignments: starts, replaces or (replicas null)
+   * cancels the move of each partition (reassignment.ts). Errors are per
+   * partition: UNKNOWN_TOPIC_OR_PARTITION, INVALID_REPLICA_ASSIGNMENT,
+   * NO_REASSIGNMENT_IN_PROGRESS.
+   */
+  alterPartitionReassignments(reqs: Array<{ topic: string; partition: number; replicas: number[] | null }>): Promise<ReassignmentResult[]> {
+    return this.run(async () => {
+      const image = this.current;
+      const out: ReassignmentResult[] = [];
+      const changes: PartitionChange[] = [];
+      for (const r of reqs) {
+        try {
+          const t = image.topic(r.topic);
+          const p = t?.partitions[r.partition];
+          if (!t || !p) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `Unable to find partition ${r.topic}-${r.partition}`);
+          const c = reassignmentChange(image, t.id, p, r.replicas);
+          if (c) changes.push(c);
+          out.push({ ...r, errorCode: 0, errorMessage: null });
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err;
+          out.push({ ...r, errorCode: err.errorCode, errorMessage: err.message });
+        }
+      }
+      await this.commit(changes.map(toChangeRecord));
+      return out;
+    });
+  }
+
+  /** Ongoing reassignments (of the named topics, or all). */
+  listPartitionReassignments(topics: Array<{ topic: string; partitions: number[] }> | null): OngoingReassignment[] {
+    const image = this.current;
+    const out: OngoingReassignment[] = [];
+    const wanted = topics ?? [...image.topics.values()].map((t) => ({ topic: t.name, partitions: t.partitions.map((p) => p.partition) }));
+    for (const { topic, partitions } of wanted) {
+      const t = image.topic(topic);
+      for (const i of partitions) {
+        const p = t?.partitions[i];
+        if (!p || (p.addingReplicas.length === 0 && p.removingReplicas.length === 0)) continue;
+        out.push({ topic, partition: i, replicas: [...p.replicas], addingReplicas: [...p.addingReplicas], removingReplicas: [...p.removingReplicas] });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * auto.leader.rebalance.enable: moves leadership back to preferred
+   * replicas that are live and in sync (Kafka's maybeBalancePartitionLeaders).
+   * Returns how many partitions moved.
+   */
+  balanceLeaders(): Promise<number> {
+    return this.run(async () => {
+      const image = this.current;
+      const changes: PartitionChange[] = [];
+      for (const t of image.topics.values()) {
+        for (const p of t.partitions) {
+          const c = p ? electionChange(t.id, p, 'preferred', (id) => isLive(image, id)) : null;
+          if (c && typeof c !== 'string') changes.push(c);
+        }
+      }
+      await this.commit(changes.map(toChangeRecord));
+      return changes.length;
+    });
+  }}
 
 const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 

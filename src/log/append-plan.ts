@@ -10,6 +10,7 @@
 import {
   BATCH_HEADER_SIZE,
   BATCH_OVERHEAD,
+  baseOffsetOf,
   lastOffsetDeltaOf,
   magicOf,
   maxTimestampOf,
@@ -76,4 +77,33 @@ export function assignOffsets(buf: Buffer, firstOffset: number, logAppendTimeMs?
     offset = lastOffset + 1;
   }
   return { batches, baseOffset: firstOffset, lastOffset: offset - 1, bytes: buf.length, maxTimestamp, offsetOfMaxTimestamp };
+}
+
+/**
+ * The plan of a follower append (replication): batches keep the offsets
+ * the leader gave them, in order, at or after `nextOffset` (gaps allowed:
+ * compaction removes whole batches on the leader). Nothing is rewritten.
+ */
+export function keepOffsets(buf: Buffer, nextOffset: number): AppendPlan {
+  const frames = frameBatches(buf);
+  const batches: BatchInfo[] = [];
+  let maxTimestamp = NO_TIMESTAMP;
+  let offsetOfMaxTimestamp = -1;
+  let expected = nextOffset;
+  for (const [pos, size] of frames) {
+    const baseOffset = baseOffsetOf(buf, pos);
+    if (!Number.isSafeInteger(baseOffset) || baseOffset < expected) {
+      throw new InvalidBatchError(`batch at byte ${pos} starts at offset ${baseOffset}, expected ${expected} or later`);
+    }
+    const lastOffset = baseOffset + lastOffsetDeltaOf(buf, pos);
+    const batchMax = maxTimestampOf(buf, pos);
+    if (batchMax > maxTimestamp) {
+      maxTimestamp = batchMax;
+      offsetOfMaxTimestamp = lastOffset;
+    }
+    batches.push({ position: pos, size, baseOffset, lastOffset, maxTimestamp: batchMax });
+    expected = lastOffset + 1;
+  }
+  const first = batches[0] as BatchInfo;
+  return { batches, baseOffset: first.baseOffset, lastOffset: expected - 1, bytes: buf.length, maxTimestamp, offsetOfMaxTimestamp };
 }

@@ -15,6 +15,8 @@ export interface PartitionLogOptions {
 export interface AppendOptions {
   /** Stamp every batch with this LogAppendTime (message.timestamp.type=LogAppendTime). */
   readonly logAppendTimeMs?: number;
+  /** Follower append (replication): keep the leader's offsets instead of assigning new ones. */
+  readonly keepOffsets?: boolean;
 }
 
 export interface AppendResult {

@@ -28,7 +28,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
-import { type AppendPlan, assignOffsets } from './append-plan.js';
+import { type AppendPlan, assignOffsets, keepOffsets } from './append-plan.js';
 import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
 import {
   CorruptLogError,
@@ -199,7 +199,7 @@ export class PartitionLog {
       if (batches.length > this.#config.segmentBytes) {
         throw new RecordBatchTooLargeError(batches.length, this.#config.segmentBytes);
       }
-      plan = assignOffsets(batches, this.#nextOffset, opts.logAppendTimeMs);
+      plan = opts.keepOffsets ? keepOffsets(batches, this.#nextOffset) : assignOffsets(batches, this.#nextOffset, opts.logAppendTimeMs);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -305,6 +305,21 @@ export class PartitionLog {
     this.#nextOffset = offset;
     if (full) this.#logStartOffset = offset;
     return this.#queue.run(() => this.#guard(() => (full ? this.#truncateFully(offset) : this.#truncateSegments(offset))));
+  }
+
+  /** Empties the log and restarts it at `offset` (a follower whose log end is below the leader's log start). */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    try {
+      this.#checkWritable();
+      checkOffset(offset);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#openGroup = null;
+    this.#version++;
+    this.#nextOffset = offset;
+    this.#logStartOffset = offset;
+    return this.#queue.run(() => this.#guard(() => this.#truncateFully(offset)));
   }
 
   /**

@@ -15,6 +15,7 @@ import { groupAdminChecks } from './group-admin.js';
 import { idempotenceChecks } from './idempotence.js';
 import { scenarioChecks } from './scenarios.js';
 import { krillChecks } from './krill.js';
+import { replicationChecks } from './replication.js';
 
 export const ALL_CHECKS: readonly Check[] = [
   ...apiVersionsChecks,
@@ -30,6 +31,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...groupAdminChecks,
   ...idempotenceChecks,
   ...scenarioChecks,
+  ...replicationChecks,
   ...versionChecks,
   ...krillChecks,
 ];
