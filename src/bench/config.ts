@@ -41,6 +41,12 @@ export interface BenchConfig {
   manyProducers: number;
   manyRecordBytes: number;
   manyBatchBytes: number;
+  /**
+   * How long the many-partitions broker is left idle after the load before
+   * RSS is read again (V8 shrinks its heap only after some idle time); 0
+   * skips that reading.
+   */
+  idleSettleMs: number;
   kafkajs: boolean;
   /** Ceilings: seconds of each measurement. */
   ceilingMs: number;
@@ -84,6 +90,7 @@ export function defaultConfig(quick: boolean): BenchConfig {
     manyProducers: quick ? 20 : 100,
     manyRecordBytes: 1024,
     manyBatchBytes: 16 * 1024,
+    idleSettleMs: quick ? 0 : 45_000,
     kafkajs: true,
     ceilingMs: quick ? 1000 : 3000,
     diskChunkSizes: [64 * 1024, 1024 * 1024],

@@ -31,6 +31,7 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('e2e-partitions', { type: 'number', describe: 'partitions of the latency topic (default 1)' })
     .option('many-partitions', { type: 'number', describe: 'partitions of the many-partitions case (full: 1000, quick: 200)' })
     .option('many-producers', { type: 'number', describe: 'producers of the many-partitions case (full: 100, quick: 20)' })
+    .option('idle-settle', { type: 'number', describe: 'seconds the many-partitions broker idles after the load before RSS is read again (full: 45, quick: 0 = skip)' })
     .option('kafkajs', { type: 'boolean', default: true, describe: 'run the kafkajs reference client (--no-kafkajs to skip)' })
     .option('ceiling-duration', { type: 'number', describe: 'seconds per ceiling measurement (full: 3, quick: 1)' })
     .option('profile', { type: 'boolean', default: false, describe: 'run brokers under node --cpu-prof and report hot functions' })
@@ -83,6 +84,7 @@ export function configFromArgs(argv: Record<string, unknown>): BenchConfig {
   set('e2ePartitions', num(argv['e2e-partitions'], 'e2e-partitions', 1));
   set('manyPartitions', num(argv['many-partitions'], 'many-partitions', 1));
   set('manyProducers', num(argv['many-producers'], 'many-producers', 1));
+  set('idleSettleMs', secs('idle-settle'));
   set('kafkajs', argv.kafkajs !== false);
   set('ceilingMs', secs('ceiling-duration'));
   set('profile', argv.profile === true);

@@ -3,8 +3,10 @@
  * cfg.manyProducers producer connections (each owning an equal share of the
  * partitions and sending one batch for each of them per request, as a
  * Kafka producer drains its ready batches). Broker RSS is read idle before
- * the load (partitions created, empty), during it, and idle after it
- * (partitions with data and open segments).
+ * the load (partitions created, empty), during it, 3 s after it
+ * (partitions with data and open segments), and once more after
+ * cfg.idleSettleMs of idleness: V8 gives heap back only after a while
+ * without allocation (its memory reducer), about 40 s on this machine.
  */
 import { createTopic, withConnection, waitTopicReady } from './admin.js';
 import { recordsPerBatch } from './batches.js';
@@ -62,8 +64,14 @@ async function runOne(ctx: RunContext): Promise<Metrics> {
       });
     }
     const load = await produceWindow(ctx, broker.pid, jobs);
+    const loadEnd = Date.now();
     const rssIdleAfterLoadMB = await idleRss(broker.pid, settleMs, 1000);
-    return { ...load, createMs, rssBaselineMB: baseline === null ? null : baseline / MB, rssIdleEmptyMB, rssIdleAfterLoadMB };
+    let rssSettledAfterLoadMB: number | null = null;
+    if (cfg.idleSettleMs > 0) {
+      ctx.progress.live(`idle ${Math.round(cfg.idleSettleMs / 1000)} s to read settled RSS`);
+      rssSettledAfterLoadMB = await idleRss(broker.pid, Math.max(0, loadEnd + cfg.idleSettleMs - Date.now()), 1000);
+    }
+    return { ...load, createMs, rssBaselineMB: baseline === null ? null : baseline / MB, rssIdleEmptyMB, rssIdleAfterLoadMB, rssSettledAfterLoadMB };
   });
 }
 
@@ -83,7 +91,9 @@ export async function runPartitionsScenario(ctx: RunContext): Promise<ScenarioRe
       addRepeat(r, m);
       progress.end(
         `${(m.mbPerSec ?? 0).toFixed(1)} MB/s; RSS idle ${(m.rssIdleEmptyMB ?? 0).toFixed(0)} MB empty, ` +
-          `${(m.rssIdleAfterLoadMB ?? 0).toFixed(0)} MB after load; created in ${((m.createMs ?? 0) / 1000).toFixed(1)} s`,
+          `${(m.rssIdleAfterLoadMB ?? 0).toFixed(0)} MB 3 s after load` +
+          (m.rssSettledAfterLoadMB === null || m.rssSettledAfterLoadMB === undefined ? '' : `, ${m.rssSettledAfterLoadMB.toFixed(0)} MB after ${Math.round(cfg.idleSettleMs / 1000)} s idle`) +
+          `; created in ${((m.createMs ?? 0) / 1000).toFixed(1)} s`,
       );
     } catch (err) {
       r.errors.push((err as Error).message);

@@ -39,7 +39,10 @@ function latencyCell(s: SummarizedScenario): string {
 
 function rssCell(s: SummarizedScenario): string {
   const max = med(s, 'brokerRssMaxMB');
-  if (s.kind === 'partitions') return `${fixed(med(s, 'rssIdleEmptyMB'), 0)}/${fixed(max, 0)}/${fixed(med(s, 'rssIdleAfterLoadMB'), 0)}`;
+  if (s.kind === 'partitions') {
+    const settled = med(s, 'rssSettledAfterLoadMB');
+    return `${fixed(med(s, 'rssIdleEmptyMB'), 0)}/${fixed(max, 0)}/${fixed(med(s, 'rssIdleAfterLoadMB'), 0)}${settled === undefined ? '' : `/${fixed(settled, 0)}`}`;
+  }
   return fixed(max, 0);
 }
 
@@ -68,7 +71,7 @@ export function formatReport(r: BenchReport): string {
   out.push(table(['scenario', 'MB/s', 'records/s', 'vs ceiling', 'latency p50 / p99 / p99.9 ms', 'broker CPU% all/loop', 'broker RSS MB', 'client CPU%'], rows, [false, true, true, true, true, true, true, true]));
   const partitions = r.scenarios.find((s) => s.kind === 'partitions');
   out.push('(broker CPU: whole process / main thread (event loop); 100 = one core. rtt = produce request round trip.)');
-  if (partitions) out.push('(partitions row RSS: idle empty / max under load / idle after load)');
+  if (partitions) out.push('(partitions row RSS: idle empty / max under load / 3 s after load / after the idle settle time)');
   for (const s of r.scenarios) if (s.skipped !== null) out.push(`(${s.name} skipped: ${s.skipped})`);
   out.push('');
   const trows = r.targets.map((t) => [
