@@ -13,7 +13,7 @@
  * response.
  */
 import { connect, type Socket } from 'node:net';
-import { Reader, Writer, type Input } from '../protocol/primitives/index.js';
+import { Reader, Writer } from '../protocol/primitives/index.js';
 import { encodeRequestHeader } from '../protocol/generated/request-header.js';
 import { API_SCHEMAS } from '../protocol/generated/api-keys.js';
 import { readTaggedFields } from '../protocol/primitives/index.js';
@@ -112,8 +112,8 @@ export class WireConnection {
   }
 
   /** One request with the generated codec; resolves with the decoded response. */
-  request<K extends ApiKey>(apiKey: K, version: number, body: Input<RequestOf<K>> | RequestOf<K>): Promise<ResponseOf<K>> {
-    const frame = WireConnection.frame(apiKey, version, body as RequestOf<K>);
+  request<K extends ApiKey>(apiKey: K, version: number, body: RequestOf<K>): Promise<ResponseOf<K>> {
+    const frame = WireConnection.frame(apiKey, version, body);
     return new Promise((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       this.onFailure(reject);
