@@ -94,8 +94,16 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'krill-cluster-'));
   const logger = opts.logger ?? pino({ level: process.env.KRILL_LOG_LEVEL ?? 'error' });
   const clusterId = randomBytes(16).toString('base64url');
+  /** A restarted node binds its earlier port again, so clients' bootstrap lists stay valid. */
+  const ports = new Map<number, number>();
   const configOf = (id: number): BrokerConfig =>
-    new BrokerConfig({ 'cluster.id': clusterId, listeners: 'PLAINTEXT://127.0.0.1:0', ...opts.config, 'node.id': id, 'log.dirs': join(dataDir, `node-${id}`) });
+    new BrokerConfig({
+      'cluster.id': clusterId,
+      listeners: `PLAINTEXT://127.0.0.1:${ports.get(id) ?? 0}`,
+      ...opts.config,
+      'node.id': id,
+      'log.dirs': join(dataDir, `node-${id}`),
+    });
   const first = configOf(1);
   mkdirSync(first.logDirs[0] as string, { recursive: true });
   const metadataLog = await PartitionLog.open(join(first.logDirs[0] as string, METADATA_LOG_NAME), resolveLogConfig({ segmentBytes: 64 * 1024 * 1024 }), logger.child({ component: 'metadata-log' }));
@@ -105,6 +113,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const start = async (id: number): Promise<KrillNode> => {
     const node = await KrillNode.start({ config: configOf(id), logger: logger.child({ node: id }), controller });
     nodes.set(id, node);
+    const port = node.boundListeners[0]?.port;
+    if (port !== undefined) ports.set(id, port);
     return node;
   };
   const rebalance = leaderRebalanceTimer(first, controller, logger);
