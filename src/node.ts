@@ -4,11 +4,18 @@
  * broker (process.roles=broker,controller).
  *
  * Start-up: log dirs and meta.properties (cluster id, node id), the metadata
- * log replayed into an image, partition logs opened (recovery happens in the
- * log layer), stray logs of deleted topics removed, listeners bound (port 0
- * picks a free port), then this broker registered with its advertised
- * endpoints. stop() is the clean shutdown: listeners first, then logs closed
- * with their clean-shutdown markers.
+ * log opened (its snapshot gives the first image), partition logs opened
+ * (recovery happens in the log layer), listeners bound (port 0 picks a free
+ * port; CONTROLLER listeners serve the controller's APIs only), the Raft
+ * node started (a quorum of this node alone elects itself and replays the
+ * log before start-up goes on), then the broker registers with the active
+ * controller and heartbeats (controller/broker-lifecycle.ts); stray logs of
+ * deleted topics are removed once the controller has unfenced it, i.e. once
+ * its image is current. process.roles=controller: no client listener and
+ * no registration; broker: a Raft observer of the metadata log.
+ * stop() is the clean shutdown: controlled shutdown and Raft leadership
+ * handed over, listeners, the controller, then logs closed with their
+ * clean-shutdown markers.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -16,9 +23,11 @@ import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { BrokerConfig, ConfigError, parseListeners, parseProperties, type Listener } from './config/broker-config.js';
 import { QuorumController } from './controller/quorum-controller.js';
+import { BrokerLifecycle } from './controller/broker-lifecycle.js';
+import { defaultClusterId, intSetting, rolesOf } from './controller/quorum-config.js';
+import { systemClock } from './platform/clock.js';
 import type { MetadataImage } from './controller/metadata-image.js';
 import { LogManager } from './log/log-manager.js';
-import { PartitionLog } from './log/partition-log.js';
 import { resolveLogConfig } from './log/log-config.js';
 import { ReplicaManager } from './replication/replica-manager.js';
 import { controllerClient } from './replication/isr-manager.js';
@@ -58,12 +67,15 @@ export class KrillNode implements BrokerServices {
   txns!: TxnCoordinator;
   txnMarkers!: LocalMarkerWriter;
   private logs!: LogManager;
-  private metadataLog!: PartitionLog;
   private readonly listeners: KafkaListener[] = [];
   private advertised: Listener[] = [];
   private stopped = false;
   private readonly external: QuorumController | undefined;
   private stopImages: (() => void) | null = null;
+  private lifecycle: BrokerLifecycle | null = null;
+  /** Client listeners hold requests until the broker is caught up (unfenced). */
+  private openClients!: () => void;
+  private readonly clientsReady = new Promise<void>((resolve) => (this.openClients = resolve));
   private flushTimer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
@@ -110,16 +122,17 @@ export class KrillNode implements BrokerServices {
       this.controller = this.external;
     } else {
       const metaDir = this.config.raw('metadata.log.dir') ?? dirs[0];
-      this.metadataLog = await PartitionLog.open(join(metaDir, METADATA_LOG_NAME), resolveLogConfig({ segmentBytes: 64 * 1024 * 1024 }), this.log.child({ component: 'metadata-log' }));
-      this.controller = new QuorumController(this.config, this.metadataLog, this.log.child({ component: 'controller' }));
-      await this.controller.load();
+      this.controller = await QuorumController.open(
+        this.config,
+        { nodeId: this.nodeId, clusterId: this.clusterId, dir: join(metaDir, METADATA_LOG_NAME) },
+        this.log.child({ component: 'controller' }),
+      );
     }
 
     this.logs = new LogManager({ logDirs: dirs, defaultConfig: resolveLogConfig(), logger: this.log.child({ component: 'log' }), exclude: (name) => name === METADATA_LOG_NAME });
     await this.logs.open();
     this.replicas = new ReplicaManager(this.nodeId, this.logs, this.config, this.log.child({ component: 'replicas' }), { controller: controllerClient(this.controller) });
     await this.replicas.applyImage(this.controller.image());
-    await this.deleteStrayLogs(this.controller.image());
     // Group coordinator: loads the __consumer_offsets partitions led here, follows leadership changes.
     this.groups = new GroupCoordinator({
       nodeId: this.nodeId,
@@ -176,13 +189,46 @@ export class KrillNode implements BrokerServices {
     }
 
     await this.startListeners();
-    await this.controller.registerBroker({
-      brokerId: this.nodeId,
-      incarnationId: randomBytes(16).toString('base64url'),
-      endpoints: this.advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: PLAINTEXT })),
-      rack: this.config.raw('broker.rack'),
+    if (!this.external) await this.controller.start();
+    if (rolesOf(this.config).broker) await this.startLifecycle();
+    this.log.info({ nodeId: this.nodeId, clusterId: this.clusterId, bootstrap: this.advertised.length > 0 ? this.bootstrap : null }, 'Krill node started');
+  }
+
+  /**
+   * Registers with the active controller and keeps the session. When this
+   * node is the active controller (a quorum of one) start-up waits until it
+   * is unfenced; in a larger quorum that happens in the background
+   * (`whenUnfenced`). Stray logs go once the image is current.
+   */
+  private async startLifecycle(): Promise<void> {
+    this.lifecycle = new BrokerLifecycle({
+      registration: {
+        brokerId: this.nodeId,
+        clusterId: this.clusterId,
+        incarnationId: randomBytes(16).toString('base64url'),
+        listeners: this.advertised.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: PLAINTEXT })),
+        rack: this.config.raw('broker.rack'),
+      },
+      controller: this.controller,
+      clock: systemClock(),
+      heartbeatIntervalMs: intSetting(this.config, 'broker.heartbeat.interval.ms'),
+      logger: this.log.child({ component: 'broker-lifecycle' }),
     });
-    this.log.info({ nodeId: this.nodeId, clusterId: this.clusterId, bootstrap: this.bootstrap }, 'Krill node started');
+    this.lifecycle.start();
+    const unfenced = this.lifecycle.whenUnfenced().then(async () => {
+      try {
+        if (!this.stopped) await this.deleteStrayLogs(this.controller.image());
+      } finally {
+        this.openClients();
+      }
+    });
+    if (this.controller.isActive()) await unfenced;
+    else unfenced.catch((err: unknown) => this.log.error({ err }, 'removing stray logs failed'));
+  }
+
+  /** Resolves once the controller has unfenced this broker (it serves as a live broker). */
+  whenUnfenced(): Promise<void> {
+    return this.lifecycle ? this.lifecycle.whenUnfenced() : Promise.resolve();
   }
 
   /** Reads or creates meta.properties in every log dir; all must agree on cluster and node id. */
@@ -204,7 +250,7 @@ export class KrillNode implements BrokerServices {
       }
       clusterId = cid ?? clusterId;
     }
-    clusterId ??= randomBytes(16).toString('base64url');
+    clusterId ??= defaultClusterId(this.config) ?? randomBytes(16).toString('base64url');
     for (const d of dirs) {
       const f = join(d, 'meta.properties');
       if (!existsSync(f)) writeFileSync(f, `#Written by Krill\nversion=1\ncluster.id=${clusterId}\nnode.id=${this.nodeId}\n`);
@@ -227,12 +273,18 @@ export class KrillNode implements BrokerServices {
     const listeners = this.config.listeners;
     if (listeners.length === 0) throw new ConfigError('listeners is empty: give at least one, e.g. PLAINTEXT://127.0.0.1:9092');
     const controllerNames = new Set(this.config.list('controller.listener.names'));
+    const roles = rolesOf(this.config);
     for (const l of listeners) {
+      const isController = controllerNames.has(l.name);
+      if (isController && !roles.controller) throw new ConfigError(`listener ${l.name} is a controller listener, but process.roles has no controller role`);
+      if (!isController && !roles.broker) throw new ConfigError(`listener ${l.name} is a client listener, but process.roles=controller serves no clients (list it in controller.listener.names or drop it)`);
       const listener = new KafkaListener(
         {
           host: l.host,
           port: l.port,
           listenerName: l.name,
+          scope: isController ? 'controller' : 'broker',
+          ready: isController ? undefined : this.clientsReady,
           maxConnections: this.config.int('max.connections'),
           maxRequestBytes: this.config.int('socket.request.max.bytes'),
           queuedMaxRequests: this.config.int('queued.max.requests'),
@@ -254,7 +306,7 @@ export class KrillNode implements BrokerServices {
         const host = l.host === '' || l.host === '0.0.0.0' || l.host === '::' ? '127.0.0.1' : l.host;
         return { name: l.name, host, port: l.boundPort };
       });
-    if (this.advertised.length === 0) throw new ConfigError('no broker listener: every listener is a controller listener');
+    if (this.advertised.length === 0 && roles.broker) throw new ConfigError('no broker listener: every listener is a controller listener');
   }
 
   async autoCreateTopics(names: string[]): Promise<void> {
@@ -279,16 +331,18 @@ export class KrillNode implements BrokerServices {
     if (this.stopped) return;
     this.stopped = true;
     if (opts.controlled !== false) await this.controlledShutdown();
+    await this.lifecycle?.stop();
+    if (opts.controlled !== false && !this.external) await this.controller?.resignLeadership(2000);
     this.stopImages?.();
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.cleanerTimer) clearInterval(this.cleanerTimer);
     for (const l of this.listeners) await l.stop();
+    if (!this.external) await this.controller?.stop();
     await this.txns?.close();
     await this.groups?.close();
     await this.replicas?.close();
     await this.logs?.close();
-    if (!this.external) await this.metadataLog?.close();
     this.log.info({ nodeId: this.nodeId }, 'Krill node stopped');
   }
 
@@ -296,6 +350,11 @@ export class KrillNode implements BrokerServices {
     if (!this.replicas || !this.controller) return;
     if (!this.controller.image().liveBrokers().some((b) => b.id !== this.nodeId)) return;
     await this.replicas.stopFetchers();
+    if (this.lifecycle) {
+      // KIP-631: a heartbeat with wantShutDown; the active controller (wherever it is) moves leadership off this broker.
+      if (!(await this.lifecycle.controlledShutdown(5000))) this.log.warn('controlled shutdown not confirmed by the controller; stopping anyway');
+      return;
+    }
     await this.controller.controlledShutdown(this.nodeId).catch((err: unknown) => this.log.warn({ err }, 'controlled shutdown failed; stopping anyway'));
   }
 }

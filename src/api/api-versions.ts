@@ -7,10 +7,11 @@
 import { apiVersionsRequestMeta } from '../protocol/generated/api-versions-request.js';
 import { apiVersionsResponseMeta, type ApiVersion } from '../protocol/generated/api-versions-response.js';
 import { ErrorCode } from './error-codes.js';
-import { registerApi, registeredApis } from './registry.js';
+import { registerApi, registeredApis, type ListenerScope } from './registry.js';
 
-export function supportedApiVersions(): ApiVersion[] {
-  return registeredApis().map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
+/** The version ranges a listener of the given scope advertises (clients' listeners by default). */
+export function supportedApiVersions(scope: ListenerScope = 'broker'): ApiVersion[] {
+  return registeredApis(scope).map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: a.maxVersion }));
 }
 
 registerApi({
@@ -18,11 +19,11 @@ registerApi({
   response: apiVersionsResponseMeta,
   minVersion: 0,
   maxVersion: 4,
-  handle(_ctx, req) {
+  handle(ctx, req) {
     const name = req.clientSoftwareName;
     if (name !== '' && !/^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/.test(name)) {
-      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: supportedApiVersions() };
+      return { errorCode: ErrorCode.INVALID_REQUEST, apiKeys: supportedApiVersions(ctx.listenerScope) };
     }
-    return { errorCode: 0, apiKeys: supportedApiVersions(), finalizedFeaturesEpoch: -1n };
+    return { errorCode: 0, apiKeys: supportedApiVersions(ctx.listenerScope), finalizedFeaturesEpoch: -1n };
   },
 });

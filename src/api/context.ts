@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
 import type { MetadataImage } from '../controller/metadata-image.js';
 import type { QuorumController } from '../controller/quorum-controller.js';
+import type { ListenerScope } from './registry.js';
 import type { ReplicaManager } from '../replication/replica-manager.js';
 import type { GroupCoordinator } from '../group/group-coordinator.js';
 import type { ProducerIdManager } from '../txn/producer-id-manager.js';
@@ -40,6 +41,8 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** Listener the request arrived on (e.g. PLAINTEXT). */
   readonly listenerName: string;
+  /** Whether that is a client listener or a CONTROLLER listener (which APIs it serves). */
+  readonly listenerScope: ListenerScope;
   readonly clientAddress: string;
   readonly broker: BrokerServices;
 }

@@ -15,6 +15,10 @@
  * stable offset and lists the aborted transactions (producer id, first
  * offset) overlapping the returned batches, so consumers drop their records.
  *
+ * KRaft: served on client and CONTROLLER listeners; a fetch of
+ * __cluster_metadata is a Raft follower or observer pulling the metadata
+ * log and goes to the Raft transport (controller/raft-transport.ts).
+ *
  * Replication: a fetch from a replica (replica_id >= 0 before v15,
  * replica_state from v15, KIP-903) reads up to the log end instead of the
  * high watermark, reports the follower's position to the leader (which
@@ -31,6 +35,7 @@ import type { RequestContext } from './context.js';
 import { ErrorCode, KafkaError, toErrorCode } from './error-codes.js';
 import { registerApi } from './registry.js';
 import { endpointOf, type Endpoint } from './endpoints.js';
+import { isRaftFetch } from '../controller/raft-wire.js';
 
 interface Wanted {
   topic: string | null;
@@ -53,6 +58,8 @@ registerApi({
   minVersion: 4,
   maxVersion: 17,
   async handle(ctx, req) {
+    // KRaft: followers and observers of the metadata quorum fetch __cluster_metadata (controller/raft-transport.ts).
+    if (isRaftFetch(req, ctx.apiVersion)) return ctx.broker.controller.quorum.transport.handleFetch(req, ctx.apiVersion);
     if (req.sessionId !== 0 && req.sessionEpoch !== -1) {
       return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
     }

@@ -2,6 +2,13 @@
  * The API registry: each handler module registers its key and version range
  * here, and ApiVersions is computed from the registry, so what Krill
  * advertises always matches the handlers that exist.
+ *
+ * Listener scope: an API is served on client (broker) listeners, on
+ * CONTROLLER listeners, or both, as its schema's `listeners` say (Kafka's
+ * JSON: "broker", "controller"); a spec may narrow that. A listener only
+ * dispatches and advertises the APIs of its scope, so client listeners do
+ * not offer Vote or BrokerHeartbeat, and controller listeners offer what a
+ * KRaft controller does.
  */
 import { API_NAMES, API_SCHEMAS } from '../protocol/generated/api-keys.js';
 import type { Input, Reader, Writer } from '../protocol/primitives/index.js';
@@ -14,8 +21,13 @@ export type NoResponse = typeof NO_RESPONSE;
 export const CLOSE_CONNECTION: unique symbol = Symbol('close-connection');
 export type CloseConnection = typeof CLOSE_CONNECTION;
 
+/** Where an API is served: client listeners ('broker') or CONTROLLER listeners ('controller'). */
+export type ListenerScope = 'broker' | 'controller';
+
 export interface SchemaMeta<T> {
   readonly apiKey?: number;
+  /** Kafka's listener types for the API (request schemas). */
+  readonly listeners?: readonly string[];
   readonly name: string;
   readonly minVersion: number;
   readonly maxVersion: number;
@@ -32,6 +44,8 @@ export interface ApiSpec<Req, Res> {
   maxVersion: number;
   /** Lowest version actually accepted, when it is above minVersion (Produce: KAFKA-18659). */
   acceptFrom?: number;
+  /** Listener scopes served; defaults to the schema's `listeners` (broker and/or controller). */
+  listeners?: readonly ListenerScope[];
   handle(ctx: RequestContext, req: Req): Promise<Input<Res> | NoResponse | CloseConnection> | Input<Res> | NoResponse | CloseConnection;
 }
 
@@ -41,6 +55,7 @@ export interface RegisteredApi {
   minVersion: number;
   maxVersion: number;
   acceptFrom: number;
+  listeners: ReadonlySet<ListenerScope>;
   request: SchemaMeta<unknown>;
   response: SchemaMeta<unknown>;
   handle(ctx: RequestContext, req: unknown): Promise<unknown> | unknown;
@@ -61,18 +76,30 @@ export function registerApi<Req, Res>(spec: ApiSpec<Req, Res>): void {
     minVersion: spec.minVersion,
     maxVersion: spec.maxVersion,
     acceptFrom: spec.acceptFrom ?? spec.minVersion,
+    listeners: new Set(spec.listeners ?? scopesOf(spec.request.listeners)),
     request: spec.request as SchemaMeta<unknown>,
     response: spec.response as SchemaMeta<unknown>,
     handle: spec.handle as RegisteredApi['handle'],
   });
 }
 
-export function lookupApi(apiKey: number): RegisteredApi | undefined {
-  return registry.get(apiKey);
+/** Kafka's listener types mapped to Krill's scopes; a schema naming none is served to clients. */
+function scopesOf(listeners: readonly string[] | undefined): ListenerScope[] {
+  const out: ListenerScope[] = [];
+  if (!listeners || listeners.includes('broker')) out.push('broker');
+  if (listeners?.includes('controller')) out.push('controller');
+  return out;
 }
 
-export function registeredApis(): RegisteredApi[] {
-  return [...registry.values()].sort((a, b) => a.apiKey - b.apiKey);
+/** The handler of apiKey on a listener of the given scope (clients' listeners by default). */
+export function lookupApi(apiKey: number, scope: ListenerScope = 'broker'): RegisteredApi | undefined {
+  const api = registry.get(apiKey);
+  return api && api.listeners.has(scope) ? api : undefined;
+}
+
+/** The APIs a listener of the given scope serves, by key. */
+export function registeredApis(scope: ListenerScope = 'broker'): RegisteredApi[] {
+  return [...registry.values()].filter((a) => a.listeners.has(scope)).sort((a, b) => a.apiKey - b.apiKey);
 }
 
 /** Schema of any API key, registered or not (to parse the request header version). */

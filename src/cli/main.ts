@@ -3,6 +3,7 @@
  * The krill command.
  *
  *   krill start [--config server.properties] [--override key=value ...]
+ *   krill cluster [--nodes 3] [--base-port 19092] [--dir ./data/cluster]   (src/cli/cluster.ts)
  *   krill conformance --bootstrap host:port [--json out.json] [--krill]
  *   krill bench [--quick] [--out bench-report.json] ...   (src/bench/)
  *
@@ -65,6 +66,21 @@ await yargs(hideBin(process.argv))
         .option('override', { alias: 'o', type: 'string', array: true, describe: 'key=value, repeatable' })
         .option('log-level', { type: 'string', default: process.env.KRILL_LOG_LEVEL ?? 'info', describe: 'pino level' }),
     (argv) => start({ config: argv.config, override: argv.override, logLevel: argv['log-level'] }),
+  )
+  .command(
+    'cluster',
+    'start a local cluster of N processes (each broker and controller; KRaft-style quorum on CONTROLLER listeners)',
+    (y) =>
+      y
+        .option('nodes', { alias: 'n', type: 'number', default: 3, describe: 'number of nodes' })
+        .option('base-port', { type: 'number', default: 19092, describe: 'client port of node 1 (node i: base+i-1; CONTROLLER: base+100+i-1)' })
+        .option('dir', { type: 'string', default: './data/cluster', describe: 'data directory (node-<id> inside)' })
+        .option('override', { alias: 'o', type: 'string', array: true, describe: 'key=value for every node, repeatable' })
+        .option('log-level', { type: 'string', default: process.env.KRILL_LOG_LEVEL ?? 'info', describe: 'pino level' }),
+    async (argv) => {
+      const { runClusterCommand } = await import('./cluster.js');
+      process.exitCode = await runClusterCommand({ nodes: argv.nodes, basePort: argv['base-port'], dir: argv.dir, logLevel: argv['log-level'], overrides: argv.override ?? [] });
+    },
   )
   .command(
     'bench',

@@ -1,26 +1,36 @@
 /**
- * The controller: owns cluster metadata as a log of metadata records
- * (`__cluster_metadata-0` in metadata.log.dir) and publishes the image
- * replayed from it.
+ * The controller: owns cluster metadata as the Raft-replicated metadata log
+ * (`__cluster_metadata-0` in metadata.log.dir, see metadata-quorum.ts) and
+ * publishes the image replayed from it.
  *
- * Every change runs on one serial queue: decide synchronously from the
- * current image, turn the decision into records, commit them, then replay
- * them into a new image and hand it to the listeners. A change answers only
- * after its records are committed. This issue commits on a single voter
- * (append + fsync of the local metadata log); the Raft quorum issue replaces
- * `commit` with replication to a majority, keeping the rest.
+ * Every change runs on one serial queue on the active controller (the
+ * quorum leader, once it has applied its term's first entry): decide
+ * synchronously from the current image, turn the decision into records,
+ * `commit` them (replicated to a majority, applied to the local image, seen
+ * by the listeners), then answer. On any other node the public change
+ * methods forward the request to the active controller over the CONTROLLER
+ * listener (controller-forwarder.ts) and answer once the change is visible
+ * in the local image. `commit` on a node that is not the active controller
+ * throws NOT_CONTROLLER.
+ *
+ * Broker registration, heartbeats and fencing: broker-control.ts.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
 import { TOPIC_CONFIG_DEFS, topicConfigValue, validateTopicConfig } from '../config/topic-config.js';
-import type { PartitionLog } from '../log/partition-log.js';
-import { ErrorCode, KafkaError, type ErrorName } from '../api/error-codes.js';
-import { MetadataImage, TOPIC_RESOURCE } from './metadata-image.js';
-import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord, type MetadataRecordInput } from './metadata-records.js';
+import { ErrorCode, KafkaError, toErrorCode, type ErrorName } from '../api/error-codes.js';
+import { systemClock, type Clock } from '../platform/clock.js';
+import { systemRandom, type Random } from '../platform/random.js';
+import { KafkaClientPool, type ApiKeyOf, type RequestOf, type ResponseOf } from '../platform/kafka-client.js';
+import { TOPIC_RESOURCE, type MetadataImage } from './metadata-image.js';
+import type { MetadataRecordInput } from './metadata-records.js';
 import { placeReplicas, validateAssignment, validateTopicName } from './topic-validation.js';
-import { buildBatchSync, decodeBatch } from '../protocol/records.js';
-import { batchPositions } from '../protocol/record-batch.js';
+import { MetadataQuorum, type ImageListener } from './metadata-quorum.js';
+import { intSetting, membershipOf, raftTimings, rolesOf, type QuorumMembership, type Roles } from './quorum-config.js';
+import { ControllerForwarder, LeaderIsLocal } from './controller-forwarder.js';
+import * as fwd from './forwarded-requests.js';
+import { BrokerControl, type BrokerHeartbeatInput, type BrokerRegistrationInput, type HeartbeatResult, type RegistrationResult } from './broker-control.js';
 import {
   alterPartitionChange,
   brokerRemovedChanges,
@@ -36,7 +46,8 @@ import {
 import { reassignmentChange } from '../replication/reassignment.js';
 import type { AlterPartitionOutcome, IsrMember } from '../replication/isr-manager.js';
 
-export type ImageListener = (image: MetadataImage) => Promise<void> | void;
+export type { ImageListener } from './metadata-quorum.js';
+export type { BrokerHeartbeatInput, BrokerRegistrationInput, HeartbeatResult, RegistrationResult } from './broker-control.js';
 
 export interface CreateTopicRequest {
   name: string;
@@ -71,13 +82,6 @@ export interface ConfigChangeResult {
   errorMessage: string | null;
 }
 
-export interface BrokerRegistration {
-  brokerId: number;
-  incarnationId: string;
-  endpoints: Array<{ name: string; host: string; port: number; securityProtocol: number }>;
-  rack: string | null;
-}
-
 export interface ElectionResult {
   topic: string;
   partition: number;
@@ -100,22 +104,152 @@ export interface OngoingReassignment {
   removingReplicas: number[];
 }
 
+export interface ControllerOpenOptions {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** The metadata log directory (…/__cluster_metadata-0). */
+  readonly dir: string;
+  readonly clock?: Clock;
+  readonly random?: Random;
+}
+
+/** Upper bound on finding the active controller and getting a change through it. */
+const FORWARD_DEADLINE_MS = 15_000;
+
 export class QuorumController {
-  private current = MetadataImage.empty();
   private readonly listeners: ImageListener[] = [];
   private queue: Promise<unknown> = Promise.resolve();
+  readonly quorum: MetadataQuorum;
+  readonly roles: Roles;
+  readonly membership: QuorumMembership;
+  readonly brokers: BrokerControl;
+  private readonly forwarder: ControllerForwarder;
+  private readonly pool: KafkaClientPool;
+  private readonly clock: Clock;
 
-  constructor(
+  private constructor(
     private readonly config: BrokerConfig,
-    private readonly metadataLog: PartitionLog,
+    quorum: MetadataQuorum,
+    parts: { roles: Roles; membership: QuorumMembership; pool: KafkaClientPool; clock: Clock; nodeId: number; clusterId: string },
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.quorum = quorum;
+    this.roles = parts.roles;
+    this.membership = parts.membership;
+    this.pool = parts.pool;
+    this.clock = parts.clock;
+    this.forwarder = new ControllerForwarder({
+      selfId: parts.nodeId,
+      quorum,
+      pool: parts.pool,
+      addresses: parts.membership.addresses,
+      clock: parts.clock,
+      requestTimeoutMs: intSetting(config, 'controller.quorum.request.timeout.ms'),
+      deadlineMs: FORWARD_DEADLINE_MS,
+      logger: log.child({ component: 'controller-forwarder' }),
+    });
+    this.brokers = new BrokerControl({
+      clusterId: parts.clusterId,
+      sessionTimeoutMs: intSetting(config, 'broker.session.timeout.ms'),
+      clock: parts.clock,
+      logger: log.child({ component: 'broker-control' }),
+      image: () => this.current,
+      nextOffset: () => this.quorum.storage.lastIndex(),
+      isActive: () => this.quorum.isActive(),
+      run: (fn) => this.run(fn),
+      commit: (records) => this.commit(records),
+      fenceRecords: (image, id) => this.fenceRecords(image, id),
+      unfenceRecords: (image, id) => this.unfenceRecords(image, id),
+    });
+  }
+
+  /** Opens the metadata log (recovery, snapshot) and builds the Raft node; `start` makes it run. */
+  static async open(config: BrokerConfig, opts: ControllerOpenOptions, log: Logger): Promise<QuorumController> {
+    const roles = rolesOf(config);
+    const membership = membershipOf(config, opts.nodeId, roles);
+    const clock = opts.clock ?? systemClock();
+    const pool = new KafkaClientPool({ clientId: `krill-${opts.nodeId}`, connectTimeoutMs: intSetting(config, 'controller.quorum.request.timeout.ms') });
+    const self = membership.addresses.get(opts.nodeId);
+    const controllerListener = config.list('controller.listener.names')[0] ?? 'CONTROLLER';
+    const quorum = await MetadataQuorum.open({
+      nodeId: opts.nodeId,
+      clusterId: opts.clusterId,
+      dir: opts.dir,
+      voterIds: membership.voterIds,
+      addresses: membership.addresses,
+      endpoints: self ? [{ name: controllerListener, host: self.host, port: self.port }] : [],
+      timings: raftTimings(config),
+      snapshotBytes: intSetting(config, 'metadata.log.max.record.bytes.between.snapshots'),
+      pool,
+      clock,
+      random: opts.random ?? systemRandom(),
+      logger: log,
+    });
+    const controller = new QuorumController(config, quorum, { roles, membership, pool, clock, nodeId: opts.nodeId, clusterId: opts.clusterId }, log);
+    quorum.onImage(async (img) => {
+      for (const l of controller.listeners) await l(img);
+    });
+    return controller;
+  }
+
+  /**
+   * Starts the Raft node (ticking, fetching, answering). A quorum of this
+   * node alone elects itself and replays the log before this resolves.
+   */
+  async start(): Promise<void> {
+    this.quorum.start();
+    this.brokers.start(Math.max(50, Math.min(1000, Math.floor(intSetting(this.config, 'broker.session.timeout.ms') / 10))));
+    const ids = this.membership.voterIds;
+    if (ids.length === 1 && this.membership.isVoter) await this.waitUntilActive(30_000);
+  }
+
+  /** Resolves once this node is the active controller (for a quorum of one), or rejects after timeoutMs. */
+  async waitUntilActive(timeoutMs: number): Promise<void> {
+    const deadline = this.clock.now() + timeoutMs;
+    while (!this.quorum.isActive()) {
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) throw new KafkaError('NOT_CONTROLLER', `node did not become the active controller within ${timeoutMs} ms`);
+      if (this.quorum.isLeader()) await Promise.race([this.quorum.awaitActive(), this.quorum.driver.waitForChange(remaining)]);
+      else await this.quorum.driver.waitForChange(Math.min(remaining, 100));
+    }
+  }
+
+  /**
+   * Hands Raft leadership to the most caught-up other voter before this node
+   * stops (a clean stop then costs no election timeout); gives up after
+   * timeoutMs. A no-op when this node is not the leader or votes alone.
+   */
+  async resignLeadership(timeoutMs: number): Promise<void> {
+    if (!this.quorum.isLeader() || this.membership.voterIds.length < 2) return;
+    const driver = this.quorum.driver;
+    const moved = await driver
+      .submit((node) => {
+        const st = node.status();
+        const best = [...(st.progress ?? new Map())].filter(([id, p]) => this.membership.voterIds.includes(id) && p.recentActive).sort((a, b) => b[1].match - a[1].match)[0];
+        return best ? node.transferLeadership(best[0]) : false;
+      })
+      .catch(() => false);
+    if (!moved) return;
+    const deadline = this.clock.now() + timeoutMs;
+    while (this.quorum.isLeader() && this.clock.now() < deadline) await driver.waitForChange(deadline - this.clock.now());
+    if (!this.quorum.isLeader()) this.log.info({ leader: this.quorum.leaderId }, 'handed metadata quorum leadership over before stopping');
+  }
+
+  async stop(): Promise<void> {
+    this.brokers.stop();
+    await this.quorum.stop();
+    this.pool.close();
+  }
+
+  private get current(): MetadataImage {
+    return this.quorum.image();
+  }
 
   image(): MetadataImage {
     return this.current;
   }
 
-  /** Calls fn with every new image; returns a function that stops it (a node leaving a shared controller). */
+  /** Calls fn with every new image, in order; returns a function that stops it. */
   onImage(fn: ImageListener): () => void {
     this.listeners.push(fn);
     return () => {
@@ -124,73 +258,86 @@ export class QuorumController {
     };
   }
 
-  /** Replays the metadata log from its start. */
-  async load(): Promise<void> {
-    const records: MetadataRecord[] = [];
-    let offset = this.metadataLog.logStartOffset;
-    let last = -1;
-    while (offset < this.metadataLog.logEndOffset) {
-      const { records: bytes } = await this.metadataLog.read(offset, 1 << 20, { minOneBatch: true });
-      if (bytes.length === 0) break;
-      for (const [pos, size] of batchPositions(bytes)) {
-        const batch = await decodeBatch(bytes.subarray(pos, pos + size));
-        for (const r of batch.records) {
-          if (r.value === null) continue;
-          const rec = decodeMetadataRecord(r.value);
-          if (rec) records.push(rec);
-        }
-        last = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta;
-        offset = last + 1;
-      }
-    }
-    this.current = this.current.replay(records, last);
-    this.log.info({ records: records.length, topics: this.current.topics.size }, 'metadata log loaded');
+  /** This node is the quorum leader and has caught up: it decides metadata changes. */
+  isActive(): boolean {
+    return this.quorum.isActive();
   }
 
-  /** Runs fn on the controller's serial queue. */
+  /** The active controller's id as this node knows it (-1 when none). */
+  get leaderId(): number {
+    return this.quorum.leaderId;
+  }
+
+  /** Runs fn on the controller's serial queue, as the active controller (NOT_CONTROLLER otherwise). */
   private run<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.queue.then(fn, fn);
+    const guarded = async (): Promise<T> => {
+      await this.quorum.awaitActive();
+      return fn();
+    };
+    const p = this.queue.then(guarded, guarded);
     this.queue = p.catch(() => undefined);
     return p;
   }
 
-  /** Commits records to the metadata log and publishes the replayed image. */
+  /** Commits records through the quorum; resolves once they are applied to the local image and published. */
   private async commit(records: MetadataRecordInput[]): Promise<void> {
     if (records.length === 0) return;
-    const batch = buildBatchSync({ records: records.map((r) => ({ key: null, value: encodeMetadataRecord(r) })) });
-    const res = await this.metadataLog.append(batch);
-    await this.metadataLog.flush();
-    const decoded = records.map((r) => decodeMetadataRecord(encodeMetadataRecord(r))).filter((r): r is MetadataRecord => r !== null);
-    this.current = this.current.replay(decoded, res.lastOffset);
-    for (const l of this.listeners) await l(this.current);
+    await this.quorum.commit(records);
   }
 
-  registerBroker(reg: BrokerRegistration): Promise<void> {
-    return this.run(async () => {
-      const prev = this.current.brokers.get(reg.brokerId);
-      const same =
-        prev &&
-        !prev.fenced &&
-        prev.rack === reg.rack &&
-        JSON.stringify(prev.endpoints) === JSON.stringify(reg.endpoints);
-      if (same) return;
-      const epoch = BigInt(this.current.offset + 1);
-      await this.commit([
-        {
-          type: 'RegisterBroker',
-          data: {
-            brokerId: reg.brokerId,
-            incarnationId: reg.incarnationId,
-            brokerEpoch: epoch,
-            endPoints: reg.endpoints,
-            rack: reg.rack,
-            fenced: false,
-          },
-        },
-      ]);
-      // Partitions left without a leader may have one again (Kafka does this when the broker unfences).
-      await this.commit(offlinePartitionChanges(this.current, (id) => isLive(this.current, id), this.topicPolicy()).map(toChangeRecord));
-    });
+  /**
+   * Runs a change here when this node is the active controller, otherwise
+   * forwards it; a NOT_CONTROLLER while running locally (leadership moved)
+   * falls back to forwarding. Failures become `onError`'s result.
+   */
+  private async routed<T>(local: () => Promise<T>, remote: () => Promise<T>, onError: (code: number, message: string) => T): Promise<T> {
+    const deadline = this.clock.now() + FORWARD_DEADLINE_MS;
+    for (;;) {
+      try {
+        if (this.quorum.isLeader()) return await local();
+        return await remote();
+      } catch (err) {
+        const retry = err instanceof LeaderIsLocal || (err instanceof KafkaError && err.errorCode === ErrorCode.NOT_CONTROLLER);
+        if (!retry || this.clock.now() >= deadline) {
+          if (err instanceof KafkaError) return onError(err.errorCode, err.message);
+          if (err instanceof LeaderIsLocal) return onError(ErrorCode.NOT_CONTROLLER, err.message);
+          throw err;
+        }
+        await this.quorum.driver.waitForChange(100);
+      }
+    }
+  }
+
+  /** BrokerRegistration at the active controller (the handler on the controller listener and local brokers). */
+  registerBroker(req: BrokerRegistrationInput): Promise<RegistrationResult> {
+    return this.brokers.register(req).catch((err: unknown) => ({ errorCode: toErrorCode(err), brokerEpoch: -1n }));
+  }
+
+  brokerHeartbeat(req: BrokerHeartbeatInput): Promise<HeartbeatResult> {
+    return this.brokers.heartbeat(req).catch((err: unknown) => ({ errorCode: toErrorCode(err), isCaughtUp: false, isFenced: true, shouldShutDown: false }));
+  }
+
+  /** Registration from this node's broker side: locally when active, else sent to the active controller. */
+  sendBrokerRegistration(req: BrokerRegistrationInput): Promise<RegistrationResult> {
+    return this.routed(
+      () => this.brokers.register(req),
+      async () => {
+        const { response } = await this.forwarder.send(62, fwd.BROKER_REGISTRATION_VERSION, fwd.brokerRegistrationRequest(req), (r) => r.errorCode === ErrorCode.NOT_CONTROLLER);
+        return { errorCode: response.errorCode, brokerEpoch: response.brokerEpoch };
+      },
+      (errorCode) => ({ errorCode, brokerEpoch: -1n }),
+    );
+  }
+
+  sendBrokerHeartbeat(req: BrokerHeartbeatInput): Promise<HeartbeatResult> {
+    return this.routed(
+      () => this.brokers.heartbeat(req),
+      async () => {
+        const { response } = await this.forwarder.send(63, fwd.BROKER_HEARTBEAT_VERSION, { ...req }, (r) => r.errorCode === ErrorCode.NOT_CONTROLLER);
+        return { errorCode: response.errorCode, isCaughtUp: response.isCaughtUp, isFenced: response.isFenced, shouldShutDown: response.shouldShutDown };
+      },
+      (errorCode) => ({ errorCode, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
+    );
   }
 
   /**
@@ -199,6 +346,22 @@ export class QuorumController {
    * after a restart.
    */
   allocateProducerIds(brokerId: number, blockSize: number): Promise<{ start: bigint; length: number }> {
+    return this.routed(
+      () => this.allocateProducerIdsAtController(brokerId, blockSize),
+      async () => {
+        const epoch = this.current.brokers.get(brokerId)?.epoch ?? -1n;
+        const r = await this.forwarder.forward(67, fwd.ALLOCATE_PRODUCER_IDS_VERSION, { brokerId, brokerEpoch: epoch }, (x) => x.errorCode === ErrorCode.NOT_CONTROLLER);
+        if (r.errorCode !== 0) throw new KafkaError(fwd.errorNameOf(r.errorCode), 'the controller refused to allocate producer ids');
+        return { start: r.producerIdStart, length: r.producerIdLen };
+      },
+      (code, message) => {
+        throw new KafkaError(fwd.errorNameOf(code), message);
+      },
+    );
+  }
+
+  /** AllocateProducerIds at the active controller only (NOT_CONTROLLER elsewhere). */
+  allocateProducerIdsAtController(brokerId: number, blockSize: number): Promise<{ start: bigint; length: number }> {
     return this.run(async () => {
       const start = this.current.nextProducerId;
       const broker = this.current.brokers.get(brokerId);
@@ -210,6 +373,14 @@ export class QuorumController {
   }
 
   createTopics(reqs: CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
+    return this.routed(
+      () => this.createTopicsLocal(reqs, validateOnly),
+      async () => fwd.topicResults(await this.forwarder.forward(19, fwd.CREATE_TOPICS_VERSION, fwd.createTopicsRequest(reqs, validateOnly), (r) => fwd.allNotController(r.topics.map((t) => t.errorCode))), reqs),
+      (code, message) => reqs.map((r) => ({ name: r.name, topicId: ZERO_ID, errorCode: code, errorMessage: message, numPartitions: -1, replicationFactor: -1 })),
+    );
+  }
+
+  private createTopicsLocal(reqs: CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
     return this.run(async () => {
       const counts = new Map<string, number>();
       for (const r of reqs) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
@@ -273,6 +444,14 @@ export class QuorumController {
   }
 
   deleteTopics(names: string[]): Promise<Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }>> {
+    return this.routed(
+      () => this.deleteTopicsLocal(names),
+      async () => fwd.deleteResults(await this.forwarder.forward(20, fwd.DELETE_TOPICS_VERSION, fwd.deleteTopicsRequest(names), (r) => fwd.allNotController(r.responses.map((t) => t.errorCode))), names),
+      (code, message) => names.map((name) => ({ name, topicId: ZERO_ID, errorCode: code, errorMessage: message })),
+    );
+  }
+
+  private deleteTopicsLocal(names: string[]): Promise<Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }>> {
     return this.run(async () => {
       const image = this.current;
       const out: Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }> = [];
@@ -301,6 +480,30 @@ export class QuorumController {
    * (value null removes an override). With validateOnly nothing is committed.
    */
   alterTopicConfigs(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
+    return this.routed(
+      () => this.alterTopicConfigsLocal(changes, validateOnly),
+      () => this.forwardConfigChanges(changes, validateOnly),
+      (code, message) => changes.map((c) => ({ topic: c.topic, errorCode: code, errorMessage: message })),
+    );
+  }
+
+  /** AlterConfigs for whole-set changes, IncrementalAlterConfigs for the rest; results in the order given. */
+  private async forwardConfigChanges(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
+    const replace = changes.filter((c) => c.mode === 'replace');
+    const incremental = changes.filter((c) => c.mode === 'incremental');
+    const results = new Map<TopicConfigChange, ConfigChangeResult>();
+    if (replace.length > 0) {
+      const r = await this.forwarder.forward(33, fwd.ALTER_CONFIGS_VERSION, fwd.alterConfigsRequest(replace, validateOnly), (x) => fwd.allNotController(x.responses.map((t) => t.errorCode)));
+      replace.forEach((c, i) => results.set(c, fwd.configResult(c.topic, r.responses[i])));
+    }
+    if (incremental.length > 0) {
+      const r = await this.forwarder.forward(44, fwd.INCREMENTAL_ALTER_CONFIGS_VERSION, fwd.incrementalAlterConfigsRequest(incremental, validateOnly), (x) => fwd.allNotController(x.responses.map((t) => t.errorCode)));
+      incremental.forEach((c, i) => results.set(c, fwd.configResult(c.topic, r.responses[i])));
+    }
+    return changes.map((c) => results.get(c)!);
+  }
+
+  private alterTopicConfigsLocal(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
     return this.run(async () => {
       const image = this.current;
       const results: ConfigChangeResult[] = [];
@@ -329,6 +532,17 @@ export class QuorumController {
   }
 
   createPartitions(
+    reqs: Array<{ name: string; count: number; assignments: number[][] | null }>,
+    validateOnly: boolean,
+  ): Promise<Array<{ name: string; errorCode: number; errorMessage: string | null }>> {
+    return this.routed(
+      () => this.createPartitionsLocal(reqs, validateOnly),
+      async () => fwd.createPartitionsResults(await this.forwarder.forward(37, fwd.CREATE_PARTITIONS_VERSION, fwd.createPartitionsRequest(reqs, validateOnly), (r) => fwd.allNotController(r.results.map((t) => t.errorCode))), reqs),
+      (code, message) => reqs.map((r) => ({ name: r.name, errorCode: code, errorMessage: message })),
+    );
+  }
+
+  private createPartitionsLocal(
     reqs: Array<{ name: string; count: number; assignments: number[][] | null }>,
     validateOnly: boolean,
   ): Promise<Array<{ name: string; errorCode: number; errorMessage: string | null }>> {
@@ -393,6 +607,33 @@ export class QuorumController {
     partitionEpoch: number,
     version = 3,
   ): Promise<AlterPartitionOutcome> {
+    // On a node that is not the active controller the same request goes to it (AlterPartition v3 on the CONTROLLER listener).
+    const failed = (errorCode: number): AlterPartitionOutcome => ({ errorCode, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
+    return this.routed(
+      () => this.alterPartitionLocal(brokerId, brokerEpoch, topicId, partition, leaderEpoch, newIsr, partitionEpoch, version),
+      async () => {
+        const body = { brokerId, brokerEpoch, topics: [{ topicId, partitions: [{ partitionIndex: partition, leaderEpoch, newIsrWithEpochs: newIsr.map((m) => ({ ...m })), leaderRecoveryState: 0, partitionEpoch }] }] };
+        const notController = (r: { errorCode: number; topics: Array<{ partitions: Array<{ errorCode: number }> }> }): boolean =>
+          r.errorCode === ErrorCode.NOT_CONTROLLER || r.topics[0]?.partitions[0]?.errorCode === ErrorCode.NOT_CONTROLLER;
+        const { response } = await this.forwarder.send(56, 3, body, notController);
+        const pd = response.topics[0]?.partitions[0];
+        if (response.errorCode !== 0 || !pd) return failed(response.errorCode || ErrorCode.UNKNOWN_SERVER_ERROR);
+        return { errorCode: pd.errorCode, leaderId: pd.leaderId, leaderEpoch: pd.leaderEpoch, isr: pd.isr, partitionEpoch: pd.partitionEpoch };
+      },
+      (code) => failed(code),
+    );
+  }
+
+  private alterPartitionLocal(
+    brokerId: number,
+    brokerEpoch: bigint,
+    topicId: string,
+    partition: number,
+    leaderEpoch: number,
+    newIsr: readonly IsrMember[],
+    partitionEpoch: number,
+    version: number,
+  ): Promise<AlterPartitionOutcome> {
     return this.run(async () => {
       const image = this.current;
       const fail = (e: ErrorName): AlterPartitionOutcome => ({ errorCode: ErrorCode[e], leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
@@ -441,26 +682,49 @@ export class QuorumController {
     });
   }
 
+  /** The records that fence a broker: it leaves the ISRs, leadership moves to live ISR members, then FenceBrokerRecord. */
+  private fenceRecords(image: MetadataImage, brokerId: number): MetadataRecordInput[] {
+    const b = image.brokers.get(brokerId);
+    if (!b) return [];
+    const changes = brokerRemovedChanges(image, brokerId, this.topicPolicy()).map(toChangeRecord);
+    return b.fenced ? changes : [...changes, { type: 'FenceBroker', data: { id: brokerId, epoch: b.epoch } }];
+  }
+
+  /** The records that unfence a broker: UnfenceBrokerRecord, then leaders for partitions that had none. */
+  private unfenceRecords(image: MetadataImage, brokerId: number): MetadataRecordInput[] {
+    const b = image.brokers.get(brokerId);
+    if (!b || !b.fenced) return [];
+    const changes = offlinePartitionChanges(image, (id) => id === brokerId || isLive(image, id), this.topicPolicy());
+    return [{ type: 'UnfenceBroker', data: { id: brokerId, epoch: b.epoch } }, ...changes.map(toChangeRecord)];
+  }
+
   /** Fences a broker (Kafka's handleBrokerFenced): it leaves the ISRs and leadership moves to live ISR members. */
   fenceBroker(brokerId: number): Promise<void> {
     return this.run(async () => {
       const b = this.current.brokers.get(brokerId);
       if (!b || b.fenced) return;
-      const changes = brokerRemovedChanges(this.current, brokerId, this.topicPolicy());
-      await this.commit([...changes.map(toChangeRecord), { type: 'FenceBroker', data: { id: brokerId, epoch: b.epoch } }]);
-      this.log.info({ brokerId, partitions: changes.length }, 'fenced a broker');
+      const records = this.fenceRecords(this.current, brokerId);
+      await this.commit(records);
+      this.log.info({ brokerId, partitions: records.length - 1 }, 'fenced a broker');
     });
   }
 
   /** Unfences a broker (Kafka's handleBrokerUnfenced): partitions without a leader may elect it. */
   unfenceBroker(brokerId: number): Promise<void> {
     return this.run(async () => {
-      const b = this.current.brokers.get(brokerId);
-      if (!b || !b.fenced) return;
-      const image = this.current;
-      const changes = offlinePartitionChanges(image, (id) => id === brokerId || isLive(image, id), this.topicPolicy());
-      await this.commit([{ type: 'UnfenceBroker', data: { id: brokerId, epoch: b.epoch } }, ...changes.map(toChangeRecord)]);
+      await this.commit(this.unfenceRecords(this.current, brokerId));
     });
+  }
+
+  /**
+   * Sends a request to the active controller over the CONTROLLER listener
+   * (e.g. AlterPartition from a partition leader on another node), retrying
+   * while the receiver answers NOT_CONTROLLER (`notController`) until the
+   * forwarding deadline. Throws LeaderIsLocal when this node is the active
+   * controller (call the local method instead).
+   */
+  async sendToController<K extends ApiKeyOf>(apiKey: K, version: number, body: RequestOf<K>, notController: (r: ResponseOf<K>) => boolean, deadlineMs?: number): Promise<ResponseOf<K>> {
+    return (await this.forwarder.send(apiKey, version, body, notController, deadlineMs)).response;
   }
 
   /**
@@ -535,9 +799,10 @@ export class QuorumController {
       await this.commit(changes.map(toChangeRecord));
       return changes.length;
     });
-  }}
+  }
+}
 
-const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
+export const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
 /** A topic's overrides after the changes; throws KafkaError(INVALID_CONFIG) on a bad name, value or op. */
 function alteredOverrides(current: ReadonlyMap<string, string>, change: TopicConfigChange, broker: BrokerConfig): Map<string, string> {

@@ -7,8 +7,9 @@
  * write buffer is over its high-water mark or the read-ahead queue is full
  * (backpressure), and resumes when both drain.
  *
- * A bad size prefix, an undecodable header or body, an unknown API key or a
- * version outside the advertised range closes this connection only (after a
+ * A bad size prefix, an undecodable header or body, an unknown API key (or
+ * one this listener's scope does not serve: client vs CONTROLLER listener) or
+ * a version outside the advertised range closes this connection only (after a
  * log line); ApiVersions with a version newer than Krill's is answered with
  * a v0 body carrying UNSUPPORTED_VERSION and the supported ranges (KIP-511).
  */
@@ -17,7 +18,7 @@ import type { Logger } from 'pino';
 import { Reader, Writer } from '../protocol/primitives/index.js';
 import { decodeRequestHeader } from '../protocol/generated/request-header.js';
 import { encodeApiVersionsResponse } from '../protocol/generated/api-versions-response.js';
-import { CLOSE_CONNECTION, NO_RESPONSE, lookupApi, requestSchema, supportedApiVersions, type BrokerServices, type RequestContext } from '../api/index.js';
+import { CLOSE_CONNECTION, NO_RESPONSE, lookupApi, requestSchema, supportedApiVersions, type BrokerServices, type ListenerScope, type RequestContext } from '../api/index.js';
 import { ErrorCode } from '../api/error-codes.js';
 import { FrameDecoder } from './frame-decoder.js';
 
@@ -29,6 +30,13 @@ export interface ConnectionOptions {
   queuedMaxRequests: number;
   idleTimeoutMs: number;
   listenerName: string;
+  /** Client listener ('broker', the default) or CONTROLLER listener: which APIs are served and advertised. */
+  scope?: ListenerScope;
+  /**
+   * Requests wait for this before any is handled (a broker serves clients
+   * only once its metadata has caught up, as Kafka's BrokerServer does).
+   */
+  ready?: Promise<void>;
 }
 
 export class Connection {
@@ -94,6 +102,7 @@ export class Connection {
   private async drainQueue(): Promise<void> {
     this.running = true;
     try {
+      if (this.opts.ready) await this.opts.ready;
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!;
         await this.handle(frame);
@@ -110,7 +119,7 @@ export class Connection {
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
     const schema = requestSchema(apiKey);
-    const api = lookupApi(apiKey);
+    const api = lookupApi(apiKey, this.opts.scope ?? 'broker');
     if (!schema || !api) {
       this.log.warn({ conn: this.id, apiKey, apiVersion }, 'closing connection: unknown or unsupported API key');
       return this.close('unknown api key');
@@ -145,6 +154,7 @@ export class Connection {
       correlationId,
       clientId,
       listenerName: this.opts.listenerName,
+      listenerScope: this.opts.scope ?? 'broker',
       clientAddress: this.clientAddress,
       broker: this.services,
     };
@@ -174,7 +184,7 @@ export class Connection {
     const w = new Writer(512);
     w.int32(0);
     w.int32(correlationId);
-    encodeApiVersionsResponse(w, 0, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApiVersions() });
+    encodeApiVersionsResponse(w, 0, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: supportedApiVersions(this.opts.scope ?? 'broker') });
     this.write(w);
   }
 

@@ -43,6 +43,12 @@ export interface RaftConfig {
   readonly electionTicks: number;
   /** Leader heartbeat interval in ticks; must be less than electionTicks. */
   readonly heartbeatTicks: number;
+  /**
+   * How often a leader checks that a majority was heard from (check-quorum),
+   * in ticks; defaults to electionTicks. A driver whose followers pull may
+   * allow longer (KRaft: 1.5 × controller.quorum.fetch.timeout.ms).
+   */
+  readonly checkQuorumTicks?: number;
   readonly random: Random;
   /** The persisted state: hard state, snapshot and log. */
   readonly storage: RaftStorage;
@@ -65,6 +71,7 @@ export interface RaftConfig {
 export interface ResolvedLimits {
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  readonly checkQuorumTicks: number;
   readonly preVote: boolean;
   readonly checkQuorum: boolean;
   readonly maxEntriesPerAppend: number;
@@ -91,6 +98,7 @@ function resolveLimits(config: RaftConfig): ResolvedLimits {
   const limits: ResolvedLimits = {
     electionTicks: positiveInt('electionTicks', config.electionTicks),
     heartbeatTicks: positiveInt('heartbeatTicks', config.heartbeatTicks),
+    checkQuorumTicks: positiveInt('checkQuorumTicks', config.checkQuorumTicks ?? config.electionTicks),
     preVote: config.preVote ?? true,
     checkQuorum: config.checkQuorum ?? true,
     maxEntriesPerAppend: positiveInt('maxEntriesPerAppend', config.maxEntriesPerAppend ?? 256),

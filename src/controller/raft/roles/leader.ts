@@ -31,6 +31,7 @@ export class LeaderRole implements Role {
   readonly #core: RaftCore;
   readonly #progress = new Map<NodeId, Progress>();
   #heartbeatElapsed = 0;
+  #checkQuorumElapsed = 0;
   #transferee: NodeId = NO_NODE;
 
   constructor(core: RaftCore) {
@@ -108,9 +109,22 @@ export class LeaderRole implements Role {
       pr.snapshotElapsed += 1;
       if (pr.snapshotElapsed >= core.limits.electionTicks) pr.becomeProbe(); // lost snapshot: retry
     }
+    // With its own check-quorum period, the quorum check has a separate clock;
+    // otherwise it shares the election timeout's (etcd's behaviour).
+    const ownPeriod = core.limits.checkQuorumTicks !== core.limits.electionTicks;
+    if (ownPeriod) {
+      this.#checkQuorumElapsed += 1;
+      if (this.#checkQuorumElapsed >= core.limits.checkQuorumTicks) {
+        this.#checkQuorumElapsed = 0;
+        if (core.limits.checkQuorum && !this.#quorumActive()) {
+          core.becomeFollower(core.term, NO_NODE);
+          return;
+        }
+      }
+    }
     if (core.electionElapsed >= core.limits.electionTicks) {
       core.electionElapsed = 0;
-      if (core.limits.checkQuorum && !this.#quorumActive()) {
+      if (!ownPeriod && core.limits.checkQuorum && !this.#quorumActive()) {
         core.becomeFollower(core.term, NO_NODE);
         return;
       }
