@@ -117,10 +117,12 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
   const voterIds = dedicated > 0 ? Array.from({ length: dedicated }, (_, i) => 101 + i) : ids;
   const ports = new Map((await freePorts(voterIds.length)).map((p, i) => [voterIds[i]!, p] as const));
   const voters = voterIds.map((id) => `${id}@127.0.0.1:${ports.get(id)}`).join(',');
+  /** A restarted node binds its earlier client port again, so clients' bootstrap lists stay valid. */
+  const clientPorts = new Map<number, number>();
   const configOf = (id: number): BrokerConfig => {
     const controller = voterIds.includes(id);
     const broker = ids.includes(id);
-    const listeners = [broker ? 'PLAINTEXT://127.0.0.1:0' : null, controller ? `CONTROLLER://127.0.0.1:${ports.get(id)}` : null].filter(Boolean).join(',');
+    const listeners = [broker ? `PLAINTEXT://127.0.0.1:${clientPorts.get(id) ?? 0}` : null, controller ? `CONTROLLER://127.0.0.1:${ports.get(id)}` : null].filter(Boolean).join(',');
     return new BrokerConfig({
       'cluster.id': clusterId,
       'controller.listener.names': 'CONTROLLER',
@@ -138,6 +140,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
     mkdirSync(join(dataDir, `node-${id}`), { recursive: true });
     const node = await KrillNode.start({ config: configOf(id), logger: logger.child({ node: id }) });
     (ids.includes(id) ? nodes : controllerNodes).set(id, node);
+    const port = node.boundListeners[0]?.port;
+    if (port !== undefined) clientPorts.set(id, port);
     return node;
   };
   const all = (): KrillNode[] => [...controllerNodes.values(), ...nodes.values()];
