@@ -54,11 +54,13 @@ export async function runBench(cfg: BenchConfig): Promise<{ report: BenchReport;
   if (cfg.nice !== null) setPriority(cfg.nice);
   const ctx: RunContext = { cfg, pool: new WorkerPool(cfg.nice), progress, profileRoot, profiles: new Map() };
   const stages = selected(cfg);
-  progress.setTotal(stages.reduce((n, s) => n + s.steps(ctx), 0));
+  // Ceilings run at both ends of the run (see runCeilings).
+  progress.setTotal(stages.reduce((n, s) => n + s.steps(ctx), 0) + ceilingSteps(ctx));
   const notes: string[] = [`load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];
   const results: ScenarioResult[] = [];
   try {
     for (const stage of stages) results.push(...(await stage.run(ctx)));
+    await runCeilings(ctx, results.filter((r) => r.kind === 'ceiling'));
   } finally {
     ctx.pool.close();
   }

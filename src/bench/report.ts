@@ -39,7 +39,8 @@ export interface BenchReport {
 const UNITS: Record<string, string> = {
   mbPerSec: 'decimal megabytes (10^6 bytes) per second of record-batch bytes as sent on the wire (ceilings: raw bytes)',
   recordsPerSec: 'records per second',
-  ratioToCeiling: 'mbPerSec divided by the median of the relevant ceiling (loopback or disk)',
+  ratioToCeiling: 'mbPerSec divided by the median of the relevant ceiling (loopback or disk), measured at the start and at the end of the run',
+  phase: 'ceilings only: 0 = measured at the start of the run, 1 = at the end',
   brokerCpuPct: 'broker process CPU (user+system from /proc/<pid>/stat) over the window; 100 = one core',
   brokerSysCpuPct: 'the kernel (system) part of brokerCpuPct',
   brokerMainThreadCpuPct: 'CPU of the broker\'s main thread (its event loop) alone; near 100 means the event loop is saturated',
@@ -81,6 +82,26 @@ function ceilingOf(scenarios: SummarizedScenario[], prefix: string): { mbPerSec:
   return { mbPerSec: best?.summary.mbPerSec ?? null, from: best?.name ?? null };
 }
 
+/** Ceilings whose start-of-run and end-of-run medians differ by more than a third. */
+function ceilingDrift(scenarios: SummarizedScenario[]): string[] {
+  const notes: string[] = [];
+  for (const s of scenarios) {
+    if (s.kind !== 'ceiling') continue;
+    const phase = (p: number): Summary | null => summarize(s.repeats.filter((m) => m.phase === p).map((m) => m.mbPerSec ?? NaN));
+    const start = phase(0);
+    const end = phase(1);
+    if (!start || !end) continue;
+    const hi = Math.max(start.median, end.median);
+    if (hi > 0 && Math.abs(start.median - end.median) / hi > 1 / 3) {
+      notes.push(
+        `${s.name} moved from ${start.median.toFixed(0)} MB/s at the start to ${end.median.toFixed(0)} MB/s at the end of the run: ` +
+          'the machine\'s load changed, so ratios to this ceiling are uncertain',
+      );
+    }
+  }
+  return notes;
+}
+
 export interface ReportInput {
   cfg: BenchConfig;
   machine: MachineInfo;
@@ -104,6 +125,7 @@ export function buildReport(input: ReportInput): BenchReport {
   });
   scenarios = withRatios.map(summarizeScenario);
   const problems = sanityProblems(scenarios);
+  const notes = [...input.notes, ...ceilingDrift(scenarios)];
   const finishedAt = new Date();
   return {
     tool: 'krill bench',
@@ -121,7 +143,7 @@ export function buildReport(input: ReportInput): BenchReport {
     targets: evaluateTargets(scenarios),
     sanity: { ok: problems.length === 0, problems },
     profiles: Object.fromEntries(input.profiles),
-    notes: input.notes,
+    notes,
   };
 }
 
