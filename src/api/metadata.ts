@@ -22,7 +22,16 @@ const ALL_TOPIC_OPS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((m, b) => m | (1 << b), 
 const ALL_CLUSTER_OPS = [4, 5, 7, 8, 9, 10, 11, 12].reduce((m, b) => m | (1 << b), 0);
 const OPS_NOT_REQUESTED = -2147483648;
 
-export function topicMetadata(t: TopicImage, withOps: boolean): Input<MetadataResponseTopic> {
+/** Replicas on brokers that are fenced or gone (KRaft's offline replicas). */
+function offlineReplicas(replicas: readonly number[], image: MetadataImage | undefined): number[] {
+  if (!image) return [];
+  return replicas.filter((r) => {
+    const b = image.brokers.get(r);
+    return !b || b.fenced;
+  });
+}
+
+export function topicMetadata(t: TopicImage, withOps: boolean, image?: MetadataImage): Input<MetadataResponseTopic> {
   return {
     errorCode: 0,
     name: t.name,
@@ -36,7 +45,7 @@ export function topicMetadata(t: TopicImage, withOps: boolean): Input<MetadataRe
       leaderEpoch: p.leaderEpoch,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
-      offlineReplicas: [],
+      offlineReplicas: offlineReplicas(p.replicas, image),
     })),
   };
 }
@@ -53,7 +62,7 @@ registerApi({
     const all = req.topics === null || (v === 0 && req.topics.length === 0);
     const topics: Input<MetadataResponseTopic>[] = [];
     if (all) {
-      for (const t of image.topics.values()) topics.push(topicMetadata(t, withOps));
+      for (const t of image.topics.values()) topics.push(topicMetadata(t, withOps, image));
     } else {
       const allowAuto = (v < 4 || req.allowAutoTopicCreation) && ctx.broker.config.bool('auto.create.topics.enable');
       const missing = req.topics!.filter((t) => t.name !== null && !image.topic(t.name)).map((t) => t.name!);
@@ -72,12 +81,12 @@ registerApi({
       for (const rt of req.topics!) {
         if (rt.name === null) {
           const t = image.topicsById.get(rt.topicId);
-          topics.push(t ? topicMetadata(t, withOps) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: v >= 12 ? null : '', topicId: rt.topicId, partitions: [] });
+          topics.push(t ? topicMetadata(t, withOps, image) : { errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: v >= 12 ? null : '', topicId: rt.topicId, partitions: [] });
           continue;
         }
         const t = image.topic(rt.name);
         if (t) {
-          topics.push(topicMetadata(t, withOps));
+          topics.push(topicMetadata(t, withOps, image));
           continue;
         }
         let errorCode: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -21,14 +21,15 @@ import type { BrokerConfig } from '../config/broker-config.js';
 import { topicConfigValue } from '../config/topic-config.js';
 import type { MetadataImage, PartitionImage, TopicImage } from '../controller/metadata-image.js';
 import type { LogManager } from '../log/log-manager.js';
-import { type LogConfig, parseCleanupPolicy } from '../log/log-config.js';
+import type { LogConfig } from '../log/log-config.js';
 import { OffsetOutOfRangeError } from '../log/errors.js';
 import { KafkaError } from '../api/error-codes.js';
 import { Partition } from './partition.js';
 import { validateRecords } from './batch-validator.js';
 import { TimerWheel } from './timer-wheel.js';
 import { Purgatory } from './delayed-ops.js';
-import { acksVerdict } from './isr-policy.js';
+import { awaitIsr } from './delayed-produce.js';
+import { topicLogConfig } from './topic-log-config.js';
 import { IsrManager, type PartitionStateController } from './isr-manager.js';
 import { FetcherManager } from './fetcher-manager.js';
 import { HighWatermarkCheckpoints } from './hw-checkpoint.js';
@@ -246,23 +247,7 @@ export class ReplicaManager {
   }
 
   logConfig(t: TopicImage): Partial<LogConfig> {
-    const v = (k: string): number => Number(topicConfigValue(k, t.configs, this.config));
-    return {
-      segmentBytes: v('segment.bytes'),
-      segmentMs: v('segment.ms'),
-      segmentIndexBytes: v('segment.index.bytes'),
-      indexIntervalBytes: v('index.interval.bytes'),
-      flushIntervalMessages: Math.min(v('flush.messages'), Number.MAX_SAFE_INTEGER),
-      flushIntervalMs: Math.min(v('flush.ms'), Number.MAX_SAFE_INTEGER),
-      retentionMs: Math.min(v('retention.ms'), Number.MAX_SAFE_INTEGER),
-      retentionBytes: Math.min(v('retention.bytes'), Number.MAX_SAFE_INTEGER),
-      cleanupPolicy: parseCleanupPolicy(topicConfigValue('cleanup.policy', t.configs, this.config) ?? 'delete'),
-      deleteRetentionMs: Math.min(v('delete.retention.ms'), Number.MAX_SAFE_INTEGER),
-      minCleanableDirtyRatio: v('min.cleanable.dirty.ratio'),
-      minCompactionLagMs: Math.min(v('min.compaction.lag.ms'), Number.MAX_SAFE_INTEGER),
-      maxCompactionLagMs: Math.min(v('max.compaction.lag.ms'), Number.MAX_SAFE_INTEGER),
-      fileDeleteDelayMs: Math.min(v('file.delete.delay.ms'), Number.MAX_SAFE_INTEGER),
-    };
+    return topicLogConfig(t, this.config);
   }
 
   topicConfig(topic: string, name: string): string | null {
@@ -313,7 +298,7 @@ export class ReplicaManager {
     this.leaderAppended(p);
     if (acks === -1) {
       if (this.config.bool('krill.fsync.before.ack')) await p.log.flush();
-      await this.waitForIsr(p, epoch, res.lastOffset + 1, timeoutMs);
+      await awaitIsr(this.delayedProduces, p, epoch, res.lastOffset + 1, () => this.minIsr(p), timeoutMs);
     }
     return {
       baseOffset: res.baseOffset,
@@ -334,36 +319,6 @@ export class ReplicaManager {
     if (!p.isLeader) return;
     p.maybeIncrementHighWatermark(this.minIsr(p), Date.now(), this.settings.replicaLagTimeMaxMs, (id, e) => this.isr.eligible(id, e));
     this.delayedProduces.checkAndComplete(p);
-  }
-
-  /**
-   * The acks=all wait (Kafka's DelayedProduce): resolves once the high
-   * watermark reaches requiredOffset; NOT_ENOUGH_REPLICAS_AFTER_APPEND if
-   * the ISR has shrunk under min.insync.replicas by then;
-   * NOT_LEADER_OR_FOLLOWER if leadership moved; REQUEST_TIMED_OUT at the
-   * deadline.
-   */
-  private waitForIsr(p: Partition, leaderEpoch: number, requiredOffset: number, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.delayedProduces.tryCompleteElseWatch(
-        {
-          tryComplete: () => {
-            if (!p.isLeader || p.leaderEpoch !== leaderEpoch) {
-              reject(new KafkaError('NOT_LEADER_OR_FOLLOWER', `leadership of ${p.topic}-${p.index} moved while waiting for the ISR`));
-              return true;
-            }
-            const verdict = acksVerdict(p.highWatermark, requiredOffset, p.effectiveMinIsr(this.minIsr(p)), p.maximalIsr.length);
-            if (verdict === 'wait') return false;
-            if (verdict === 'ok') resolve();
-            else reject(new KafkaError(verdict));
-            return true;
-          },
-          onExpire: () => reject(new KafkaError('REQUEST_TIMED_OUT', `the ISR of ${p.topic}-${p.index} did not reach offset ${requiredOffset} within ${timeoutMs} ms`)),
-        },
-        [p],
-        timeoutMs,
-      );
-    });
   }
 
   /**
@@ -448,7 +403,7 @@ export class ReplicaManager {
     const res = await p.log.append(batch);
     this.leaderAppended(p);
     if (this.config.bool('krill.fsync.before.ack')) await p.log.flush();
-    await this.waitForIsr(p, epoch, res.lastOffset + 1, this.settings.requestTimeoutMs);
+    await awaitIsr(this.delayedProduces, p, epoch, res.lastOffset + 1, () => this.minIsr(p), this.settings.requestTimeoutMs);
     return res.baseOffset;
   }
 

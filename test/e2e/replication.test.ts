@@ -74,6 +74,9 @@ describe('replication', () => {
     expect(next).not.toBe(leader);
     expect(next).toBeGreaterThan(0);
     const q = await clients.to(c.node(next));
+    const md = await q.request(3, 12, { topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'r3' }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(md.topics[0]!.partitions[0]).toMatchObject({ leaderId: next, offlineReplicas: [leader] });
+    expect(md.topics[0]!.partitions[0]!.isrNodes).not.toContain(leader);
     await waitFor(async () => (await consume(q, 'r3', 0)).values.length === 10, 'the acknowledged records on the new leader');
     expect((await consume(q, 'r3', 0)).values.map(([, v]) => v)).toEqual(allValues(10, 'a'));
     for (let i = 10; i < 15; i++) expect((await produce(q, 'r3', 0, [`a${i}`], -1)).errorCode).toBe(0);
@@ -139,6 +142,28 @@ describe('replication', () => {
     await waitFor(async () => JSON.stringify((await replicaLog(c.node(a), 'r6', 0)).map(([, v]) => v)) === JSON.stringify(want), 'the old leader truncated and caught up');
     for (const id of [1, 2, 3]) expect((await replicaLog(c.node(id), 'r6', 0)).map(([o, v]) => `${o}:${v}`)).toEqual(want.map((v, i) => `${i}:${v}`));
     expect(c.node(a).replicas.partition('r6', 0)!.epochs.entries.map((e) => e.epoch)).toEqual([0, 1]);
+  });
+
+  it('an isolated leader stops acknowledging acks=all; after a new leader takes over it truncates what it appended alone', async () => {
+    const c = await start();
+    const a = await topic(c, 'r9');
+    const pa = await clients.to(c.node(a));
+    expect((await produce(pa, 'r9', 0, ['ok1', 'ok2'], -1)).errorCode).toBe(0);
+    // The followers lose the leader (as behind a network partition): nothing it appends now reaches the ISR.
+    for (const id of [1, 2, 3]) if (id !== a) c.node(id).replicas.pauseFetching(true);
+    await new Promise((r) => setTimeout(r, 300)); // fetches already in flight come back first
+    expect((await produce(pa, 'r9', 0, ['unacked'], -1, 300)).errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+    // Its session ends at the controller: a follower in the ISR takes over.
+    await c.controller.fenceBroker(a);
+    const b = leaderOf(c, 'r9');
+    expect(b).not.toBe(a);
+    for (const id of [1, 2, 3]) if (id !== a) c.node(id).replicas.pauseFetching(false);
+    const pb = await clients.to(c.node(b));
+    expect((await produce(pb, 'r9', 0, ['ok3'], -1)).errorCode).toBe(0);
+    // Healed: the old leader is a follower again and drops its lone record.
+    await c.controller.unfenceBroker(a);
+    await waitFor(() => c.node(b).image().partition('r9', 0)!.isr.length === 3, 'the old leader back in the ISR');
+    for (const id of [1, 2, 3]) expect((await replicaLog(c.node(id), 'r9', 0)).map(([, v]) => v)).toEqual(['ok1', 'ok2', 'ok3']);
   });
 
   it('the ISR shrinks when a follower stops fetching and expands when it catches up', async () => {
