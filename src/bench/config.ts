@@ -92,7 +92,7 @@ export function defaultConfig(quick: boolean): BenchConfig {
     manyBatchBytes: 16 * 1024,
     idleSettleMs: quick ? 0 : 45_000,
     kafkajs: true,
-    ceilingMs: quick ? 1000 : 3000,
+    ceilingMs: quick ? 750 : 3000,
     diskChunkSizes: [64 * 1024, 1024 * 1024],
     profile: false,
     profileTop: 15,

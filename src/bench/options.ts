@@ -33,7 +33,7 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('many-producers', { type: 'number', describe: 'producers of the many-partitions case (full: 100, quick: 20)' })
     .option('idle-settle', { type: 'number', describe: 'seconds the many-partitions broker idles after the load before RSS is read again (full: 45, quick: 0 = skip)' })
     .option('kafkajs', { type: 'boolean', default: true, describe: 'run the kafkajs reference client (--no-kafkajs to skip)' })
-    .option('ceiling-duration', { type: 'number', describe: 'seconds per ceiling measurement (full: 3, quick: 1)' })
+    .option('ceiling-duration', { type: 'number', describe: 'seconds per ceiling measurement (full: 3, quick: 0.75)' })
     .option('profile', { type: 'boolean', default: false, describe: 'run brokers under node --cpu-prof and report hot functions' })
     .option('nice', { type: 'number', describe: 'nice value for broker, workers and this process (negative needs root; a noise diagnostic on shared machines)' })
     .option('only', { type: 'string', array: true, describe: `scenario groups to run (${GROUPS.join(', ')}); ceilings always run` });
