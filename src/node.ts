@@ -307,6 +307,9 @@ export class KrillNode implements BrokerServices {
         return { name: l.name, host, port: l.boundPort };
       });
     if (this.advertised.length === 0 && roles.broker) throw new ConfigError('no broker listener: every listener is a controller listener');
+    if (roles.controller && this.controller.membership.addresses.size > 0 && !listeners.some((l) => controllerNames.has(l.name))) {
+      throw new ConfigError(`controller.quorum.voters is set but no listener is named in controller.listener.names (${[...controllerNames].join(',')}): the other voters could not reach this one`);
+    }
   }
 
   async autoCreateTopics(names: string[]): Promise<void> {

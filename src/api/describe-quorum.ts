@@ -4,7 +4,8 @@
  * CONTROLLER listeners. The leader answers from its Raft status: epoch,
  * high watermark, and each voter's and observer's log end offset and last
  * fetch. Another node that knows the leader forwards the request to it;
- * otherwise the partition carries NOT_LEADER_OR_FOLLOWER.
+ * otherwise the partition carries NOT_LEADER_OR_FOLLOWER. Anything but
+ * __cluster_metadata partition 0 is UNKNOWN_TOPIC_OR_PARTITION.
  */
 import { describeQuorumRequestMeta } from '../protocol/generated/describe-quorum-request.js';
 import { describeQuorumResponseMeta } from '../protocol/generated/describe-quorum-response.js';
@@ -23,7 +24,14 @@ registerApi({
   async handle(ctx, req) {
     const t = req.topics[0];
     if (req.topics.length !== 1 || t?.topicName !== METADATA_TOPIC || t.partitions.length !== 1 || t.partitions[0]!.partitionIndex !== 0) {
-      return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `DescribeQuorum describes ${METADATA_TOPIC} partition 0 only`, topics: [] };
+      // As KRaft: every partition asked for answers UNKNOWN_TOPIC_OR_PARTITION.
+      return {
+        errorCode: 0,
+        topics: req.topics.map((x) => ({
+          topicName: x.topicName,
+          partitions: x.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, leaderId: -1, leaderEpoch: -1, highWatermark: -1n })),
+        })),
+      };
     }
     const controller = ctx.broker.controller;
     if (!controller.quorum.isLeader() && controller.leaderId >= 0 && controller.membership.addresses.has(controller.leaderId)) {

@@ -94,3 +94,48 @@ describe('3-node cluster (in process)', () => {
     expect(back.image().topic('fwd')).toBeDefined();
   }, 90_000);
 });
+
+describe('3-node cluster: snapshots and broker sessions', () => {
+  let c: RunningCluster;
+
+  beforeAll(async () => {
+    c = await startCluster({ nodes: 3, config: { 'metadata.log.max.record.bytes.between.snapshots': 2000, 'broker.session.timeout.ms': 1500, 'broker.heartbeat.interval.ms': 300 } });
+  }, 60_000);
+
+  afterAll(async () => {
+    await c?.stop();
+  }, 60_000);
+
+  it('a node that missed more than the leader keeps in its log catches up from the leader\'s snapshot', async () => {
+    const active = await c.activeController();
+    const behind = [...c.nodes.values()].find((n) => n.controller !== active)!.nodeId;
+    await c.stopNode(behind, { controlled: false });
+    const leader = await c.activeController();
+    for (let i = 0; i < 20; i++) {
+      const [r] = await leader.createTopics([{ name: `snap-${i}`, numPartitions: 2, replicationFactor: 2, assignments: [], configs: [] }], false);
+      expect(r?.errorCode).toBe(0);
+    }
+    const storage = leader.quorum.storage;
+    await until('a snapshot on the leader', () => storage.firstIndex() > 1);
+    const back = await c.startNode(behind);
+    await until('the restarted node has every topic', () => back.image().topic('snap-19'));
+    expect(back.controller.quorum.storage.firstIndex()).toBeGreaterThan(1); // it installed a snapshot
+    expect([...back.image().topics.keys()].sort()).toEqual([...leader.image().topics.keys()].sort());
+  }, 90_000);
+
+  it('fences a broker whose heartbeats stop and moves its leaderships to the ISR', async () => {
+    const leader = await c.activeController();
+    const victim = [...c.nodes.values()].find((n) => n.controller !== leader)!;
+    const id = victim.nodeId;
+    const others = [...c.nodes.keys()].filter((x) => x !== id);
+    const [r] = await leader.createTopics([{ name: 'sessions', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [id, ...others] }], configs: [] }], false);
+    expect(r?.errorCode).toBe(0);
+    expect(leader.image().partition('sessions', 0)?.leader).toBe(id);
+    await victim.stop({ controlled: false }); // no controlled shutdown: only the missing heartbeats tell
+    await until('the victim fenced by session expiry', () => leader.image().brokers.get(id)?.fenced, 15_000);
+    const parts = leader.image().topic('sessions')!.partitions;
+    expect(parts.every((p) => p.leader !== id && !p.isr.includes(id))).toBe(true);
+    await c.startNode(id);
+    await until('the victim unfenced again', () => leader.image().brokers.get(id)?.fenced === false);
+  }, 90_000);
+});

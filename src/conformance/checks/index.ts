@@ -16,6 +16,7 @@ import { idempotenceChecks } from './idempotence.js';
 import { scenarioChecks } from './scenarios.js';
 import { krillChecks } from './krill.js';
 import { replicationChecks } from './replication.js';
+import { quorumChecks } from './quorum.js';
 
 export const ALL_CHECKS: readonly Check[] = [
   ...apiVersionsChecks,
@@ -32,6 +33,7 @@ export const ALL_CHECKS: readonly Check[] = [
   ...idempotenceChecks,
   ...scenarioChecks,
   ...replicationChecks,
+  ...quorumChecks,
   ...versionChecks,
   ...krillChecks,
 ];

@@ -120,4 +120,8 @@ const staleBroker: Check = {
   },
 };
 
-export const replicationChecks: readonly Check[] = [endOffsets, preferredNotNeeded, reassignmentErrors, nothingMoving, staleBroker];
+// AlterPartition (56) is a controller API: since the Raft quorum, Krill serves it on CONTROLLER listeners
+// only (as KRaft does), so a client listener does not advertise it and `staleBroker` has nothing to grade
+// here; the AlterPartition paths are covered by test/e2e/replication.test.ts over the controller listener.
+void staleBroker;
+export const replicationChecks: readonly Check[] = [endOffsets, preferredNotNeeded, reassignmentErrors, nothingMoving];
