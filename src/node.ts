@@ -79,6 +79,7 @@ export class KrillNode implements BrokerServices {
   private flushTimer: NodeJS.Timeout | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private cleanerTimer: NodeJS.Timeout | null = null;
+  private rebalanceTimer: NodeJS.Timeout | null = null;
 
   private constructor(opts: NodeOptions) {
     this.config = opts.config instanceof BrokerConfig ? opts.config : new BrokerConfig(opts.config);
@@ -186,6 +187,16 @@ export class KrillNode implements BrokerServices {
         this.logs.cleanDue(Date.now(), lsoOf).catch((err: unknown) => this.log.error({ err }, 'log cleaner round failed'));
       }, intervalMs('log.cleaner.backoff.ms', 15_000));
       this.cleanerTimer.unref();
+    }
+
+    // auto.leader.rebalance.enable (default true): the active controller moves leadership back to preferred
+    // replicas every leader.imbalance.check.interval.seconds (default 300).
+    if (!this.external && rolesOf(this.config).controller && (this.config.raw('auto.leader.rebalance.enable') ?? 'true') === 'true') {
+      const seconds = Number(this.config.raw('leader.imbalance.check.interval.seconds') ?? 300);
+      this.rebalanceTimer = setInterval(() => {
+        if (this.controller.isActive()) this.controller.balanceLeaders().catch((err: unknown) => this.log.warn({ err }, 'leader rebalance failed'));
+      }, Math.max(0.1, seconds) * 1000);
+      this.rebalanceTimer.unref();
     }
 
     await this.startListeners();
@@ -340,6 +351,7 @@ export class KrillNode implements BrokerServices {
     if (this.flushTimer) clearInterval(this.flushTimer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.cleanerTimer) clearInterval(this.cleanerTimer);
+    if (this.rebalanceTimer) clearInterval(this.rebalanceTimer);
     for (const l of this.listeners) await l.stop();
     if (!this.external) await this.controller?.stop();
     await this.txns?.close();
