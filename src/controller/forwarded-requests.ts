@@ -16,7 +16,7 @@ import type { AlterConfigsResourceResponse } from '../protocol/generated/alter-c
 import type { IncrementalAlterConfigsRequest } from '../protocol/generated/incremental-alter-configs-request.js';
 import type { BrokerRegistrationRequest } from '../protocol/generated/broker-registration-request.js';
 import type { Input } from '../protocol/primitives/index.js';
-import type { CreateTopicRequest, TopicResult, TopicConfigChange, ConfigChangeResult, ConfigOp } from './quorum-controller.js';
+import type { CreateTopicRequest, TopicResult, TopicConfigChange, ConfigChangeResult, ConfigOp } from './controller-types.js';
 import type { BrokerRegistrationInput } from './broker-control.js';
 import { TOPIC_RESOURCE } from './metadata-image.js';
 

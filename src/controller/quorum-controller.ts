@@ -15,21 +15,22 @@
  *
  * Broker registration, heartbeats and fencing: broker-control.ts.
  */
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.js';
-import { TOPIC_CONFIG_DEFS, topicConfigValue, validateTopicConfig } from '../config/topic-config.js';
+import { topicConfigValue } from '../config/topic-config.js';
+import type { CreateTopicRequest, TopicResult, TopicConfigChange, ConfigChangeResult, ElectionResult, ReassignmentResult, OngoingReassignment } from './controller-types.js';
 import { ErrorCode, KafkaError, toErrorCode, type ErrorName } from '../api/error-codes.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { systemRandom, type Random } from '../platform/random.js';
 import { KafkaClientPool, type ApiKeyOf, type RequestOf, type ResponseOf } from '../platform/kafka-client.js';
-import { TOPIC_RESOURCE, type MetadataImage } from './metadata-image.js';
+import type { MetadataImage } from './metadata-image.js';
 import type { MetadataRecordInput } from './metadata-records.js';
-import { placeReplicas, validateAssignment, validateTopicName } from './topic-validation.js';
 import { MetadataQuorum, type ImageListener } from './metadata-quorum.js';
 import { intSetting, membershipOf, raftTimings, rolesOf, type QuorumMembership, type Roles } from './quorum-config.js';
 import { ControllerForwarder, LeaderIsLocal } from './controller-forwarder.js';
-import * as fwd from './forwarded-requests.js';
+import { RemoteController } from './controller-remote.js';
+import { TopicControl } from './topic-control.js';
+import { errorNameOf } from './forwarded-requests.js';
 import { BrokerControl, type BrokerHeartbeatInput, type BrokerRegistrationInput, type HeartbeatResult, type RegistrationResult } from './broker-control.js';
 import {
   alterPartitionChange,
@@ -49,60 +50,7 @@ import type { AlterPartitionOutcome, IsrMember } from '../replication/isr-manage
 export type { ImageListener } from './metadata-quorum.js';
 export type { BrokerHeartbeatInput, BrokerRegistrationInput, HeartbeatResult, RegistrationResult } from './broker-control.js';
 
-export interface CreateTopicRequest {
-  name: string;
-  numPartitions: number;
-  replicationFactor: number;
-  assignments: Array<{ partitionIndex: number; brokerIds: number[] }>;
-  configs: Array<{ name: string; value: string | null }>;
-}
-
-export interface TopicResult {
-  name: string;
-  topicId: string;
-  errorCode: number;
-  errorMessage: string | null;
-  numPartitions: number;
-  replicationFactor: number;
-}
-
-/** IncrementalAlterConfigs operations (SET, DELETE, APPEND, SUBTRACT; the last two for list configs). */
-export type ConfigOp = 'set' | 'delete' | 'append' | 'subtract';
-
-export interface TopicConfigChange {
-  topic: string;
-  /** incremental: apply each op; replace (AlterConfigs): the given values become the topic's whole override set. */
-  mode: 'incremental' | 'replace';
-  configs: Array<{ name: string; op: ConfigOp; value: string | null }>;
-}
-
-export interface ConfigChangeResult {
-  topic: string;
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-export interface ElectionResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-export interface ReassignmentResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-export interface OngoingReassignment {
-  topic: string;
-  partition: number;
-  replicas: number[];
-  addingReplicas: number[];
-  removingReplicas: number[];
-}
+export type { CreateTopicRequest, TopicResult, ConfigOp, TopicConfigChange, ConfigChangeResult, ElectionResult, ReassignmentResult, OngoingReassignment } from './controller-types.js';
 
 export interface ControllerOpenOptions {
   readonly nodeId: number;
@@ -124,6 +72,8 @@ export class QuorumController {
   readonly membership: QuorumMembership;
   readonly brokers: BrokerControl;
   private readonly forwarder: ControllerForwarder;
+  private readonly remote: RemoteController;
+  private readonly topics: TopicControl;
   private readonly pool: KafkaClientPool;
   private readonly clock: Clock;
 
@@ -148,6 +98,8 @@ export class QuorumController {
       deadlineMs: FORWARD_DEADLINE_MS,
       logger: log.child({ component: 'controller-forwarder' }),
     });
+    this.remote = new RemoteController(this.forwarder);
+    this.topics = new TopicControl({ config, image: () => this.current, run: (fn) => this.run(fn), commit: (records) => this.commit(records) });
     this.brokers = new BrokerControl({
       clusterId: parts.clusterId,
       sessionTimeoutMs: intSetting(config, 'broker.session.timeout.ms'),
@@ -321,10 +273,7 @@ export class QuorumController {
   sendBrokerRegistration(req: BrokerRegistrationInput): Promise<RegistrationResult> {
     return this.routed(
       () => this.brokers.register(req),
-      async () => {
-        const { response } = await this.forwarder.send(62, fwd.BROKER_REGISTRATION_VERSION, fwd.brokerRegistrationRequest(req), (r) => r.errorCode === ErrorCode.NOT_CONTROLLER);
-        return { errorCode: response.errorCode, brokerEpoch: response.brokerEpoch };
-      },
+      () => this.remote.brokerRegistration(req),
       (errorCode) => ({ errorCode, brokerEpoch: -1n }),
     );
   }
@@ -332,10 +281,7 @@ export class QuorumController {
   sendBrokerHeartbeat(req: BrokerHeartbeatInput): Promise<HeartbeatResult> {
     return this.routed(
       () => this.brokers.heartbeat(req),
-      async () => {
-        const { response } = await this.forwarder.send(63, fwd.BROKER_HEARTBEAT_VERSION, { ...req }, (r) => r.errorCode === ErrorCode.NOT_CONTROLLER);
-        return { errorCode: response.errorCode, isCaughtUp: response.isCaughtUp, isFenced: response.isFenced, shouldShutDown: response.shouldShutDown };
-      },
+      () => this.remote.brokerHeartbeat(req),
       (errorCode) => ({ errorCode, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
     );
   }
@@ -348,14 +294,9 @@ export class QuorumController {
   allocateProducerIds(brokerId: number, blockSize: number): Promise<{ start: bigint; length: number }> {
     return this.routed(
       () => this.allocateProducerIdsAtController(brokerId, blockSize),
-      async () => {
-        const epoch = this.current.brokers.get(brokerId)?.epoch ?? -1n;
-        const r = await this.forwarder.forward(67, fwd.ALLOCATE_PRODUCER_IDS_VERSION, { brokerId, brokerEpoch: epoch }, (x) => x.errorCode === ErrorCode.NOT_CONTROLLER);
-        if (r.errorCode !== 0) throw new KafkaError(fwd.errorNameOf(r.errorCode), 'the controller refused to allocate producer ids');
-        return { start: r.producerIdStart, length: r.producerIdLen };
-      },
+      () => this.remote.allocateProducerIds(brokerId, this.current.brokers.get(brokerId)?.epoch ?? -1n),
       (code, message) => {
-        throw new KafkaError(fwd.errorNameOf(code), message);
+        throw new KafkaError(errorNameOf(code), message);
       },
     );
   }
@@ -374,104 +315,18 @@ export class QuorumController {
 
   createTopics(reqs: CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
     return this.routed(
-      () => this.createTopicsLocal(reqs, validateOnly),
-      async () => fwd.topicResults(await this.forwarder.forward(19, fwd.CREATE_TOPICS_VERSION, fwd.createTopicsRequest(reqs, validateOnly), (r) => fwd.allNotController(r.topics.map((t) => t.errorCode))), reqs),
+      () => this.topics.createTopics(reqs, validateOnly),
+      () => this.remote.createTopics(reqs, validateOnly),
       (code, message) => reqs.map((r) => ({ name: r.name, topicId: ZERO_ID, errorCode: code, errorMessage: message, numPartitions: -1, replicationFactor: -1 })),
     );
   }
 
-  private createTopicsLocal(reqs: CreateTopicRequest[], validateOnly: boolean): Promise<TopicResult[]> {
-    return this.run(async () => {
-      const counts = new Map<string, number>();
-      for (const r of reqs) counts.set(r.name, (counts.get(r.name) ?? 0) + 1);
-      const results: TopicResult[] = [];
-      const records: MetadataRecordInput[] = [];
-      const image = this.current;
-      const live = image.liveBrokers().map((b) => b.id);
-      let start = randomBytes(2).readUInt16BE(0) % Math.max(1, live.length);
-      for (const req of reqs) {
-        const result: TopicResult = { name: req.name, topicId: ZERO_ID, errorCode: 0, errorMessage: null, numPartitions: -1, replicationFactor: -1 };
-        results.push(result);
-        try {
-          if ((counts.get(req.name) ?? 0) > 1) throw new KafkaError('INVALID_REQUEST', `Create topics request from client contains a duplicate topic name: ${req.name}`);
-          validateTopicName(req.name);
-          if (image.topic(req.name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `Topic '${req.name}' already exists.`);
-          const replicas = this.planReplicas(req, live, start++);
-          for (const c of req.configs) {
-            const problem = validateTopicConfig(c.name, c.value);
-            if (problem) throw new KafkaError('INVALID_CONFIG', problem);
-          }
-          result.numPartitions = replicas.length;
-          result.replicationFactor = replicas[0].length;
-          if (validateOnly) continue;
-          const topicId = randomBytes(16).toString('base64url');
-          result.topicId = topicId;
-          records.push({ type: 'Topic', data: { name: req.name, topicId } });
-          for (const c of req.configs) {
-            if (c.value !== null) records.push({ type: 'Config', data: { resourceType: TOPIC_RESOURCE, resourceName: req.name, name: c.name, value: c.value } });
-          }
-          replicas.forEach((rs, i) => records.push(partitionRecord(topicId, i, rs)));
-        } catch (err) {
-          if (!(err instanceof KafkaError)) throw err;
-          result.errorCode = err.errorCode;
-          result.errorMessage = err.message;
-        }
-      }
-      await this.commit(records);
-      return results;
-    });
-  }
-
-  private planReplicas(req: CreateTopicRequest, live: number[], start: number): number[][] {
-    if (req.assignments.length > 0) {
-      if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
-        throw new KafkaError('INVALID_REQUEST', 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
-      }
-      const sorted = [...req.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
-      sorted.forEach((a, i) => {
-        if (a.partitionIndex !== i) throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', 'Partitions should be numbered consecutively from 0');
-      });
-      const assignment = sorted.map((a) => a.brokerIds);
-      validateAssignment(assignment, new Set(live));
-      return assignment;
-    }
-    const partitions = req.numPartitions === -1 ? this.config.int('num.partitions') : req.numPartitions;
-    const rf = req.replicationFactor === -1 ? this.config.int('default.replication.factor') : req.replicationFactor;
-    if (partitions <= 0) throw new KafkaError('INVALID_PARTITIONS', `Number of partitions was set to an invalid non-positive value.`);
-    if (rf <= 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Replication factor must be larger than 0, or -1 to use the default value.');
-    if (live.length === 0) throw new KafkaError('INVALID_REPLICATION_FACTOR', 'Unable to replicate the partition: no brokers are registered.');
-    return placeReplicas(live, partitions, rf, 0, start);
-  }
-
   deleteTopics(names: string[]): Promise<Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }>> {
     return this.routed(
-      () => this.deleteTopicsLocal(names),
-      async () => fwd.deleteResults(await this.forwarder.forward(20, fwd.DELETE_TOPICS_VERSION, fwd.deleteTopicsRequest(names), (r) => fwd.allNotController(r.responses.map((t) => t.errorCode))), names),
+      () => this.topics.deleteTopics(names),
+      () => this.remote.deleteTopics(names),
       (code, message) => names.map((name) => ({ name, topicId: ZERO_ID, errorCode: code, errorMessage: message })),
     );
-  }
-
-  private deleteTopicsLocal(names: string[]): Promise<Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }>> {
-    return this.run(async () => {
-      const image = this.current;
-      const out: Array<{ name: string; topicId: string; errorCode: number; errorMessage: string | null }> = [];
-      const records: MetadataRecordInput[] = [];
-      const seen = new Set<string>();
-      for (const name of names) {
-        const t = image.topic(name);
-        if (!this.config.bool('delete.topic.enable')) {
-          out.push({ name, topicId: t?.id ?? ZERO_ID, errorCode: new KafkaError('TOPIC_DELETION_DISABLED').errorCode, errorMessage: 'Topic deletion is disabled.' });
-        } else if (!t) {
-          out.push({ name, topicId: ZERO_ID, errorCode: new KafkaError('UNKNOWN_TOPIC_OR_PARTITION').errorCode, errorMessage: 'This server does not host this topic-partition.' });
-        } else {
-          out.push({ name, topicId: t.id, errorCode: 0, errorMessage: null });
-          if (!seen.has(name)) records.push({ type: 'RemoveTopic', data: { topicId: t.id } });
-          seen.add(name);
-        }
-      }
-      await this.commit(records);
-      return out;
-    });
   }
 
   /**
@@ -481,54 +336,10 @@ export class QuorumController {
    */
   alterTopicConfigs(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
     return this.routed(
-      () => this.alterTopicConfigsLocal(changes, validateOnly),
-      () => this.forwardConfigChanges(changes, validateOnly),
+      () => this.topics.alterTopicConfigs(changes, validateOnly),
+      () => this.remote.alterTopicConfigs(changes, validateOnly),
       (code, message) => changes.map((c) => ({ topic: c.topic, errorCode: code, errorMessage: message })),
     );
-  }
-
-  /** AlterConfigs for whole-set changes, IncrementalAlterConfigs for the rest; results in the order given. */
-  private async forwardConfigChanges(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
-    const replace = changes.filter((c) => c.mode === 'replace');
-    const incremental = changes.filter((c) => c.mode === 'incremental');
-    const results = new Map<TopicConfigChange, ConfigChangeResult>();
-    if (replace.length > 0) {
-      const r = await this.forwarder.forward(33, fwd.ALTER_CONFIGS_VERSION, fwd.alterConfigsRequest(replace, validateOnly), (x) => fwd.allNotController(x.responses.map((t) => t.errorCode)));
-      replace.forEach((c, i) => results.set(c, fwd.configResult(c.topic, r.responses[i])));
-    }
-    if (incremental.length > 0) {
-      const r = await this.forwarder.forward(44, fwd.INCREMENTAL_ALTER_CONFIGS_VERSION, fwd.incrementalAlterConfigsRequest(incremental, validateOnly), (x) => fwd.allNotController(x.responses.map((t) => t.errorCode)));
-      incremental.forEach((c, i) => results.set(c, fwd.configResult(c.topic, r.responses[i])));
-    }
-    return changes.map((c) => results.get(c)!);
-  }
-
-  private alterTopicConfigsLocal(changes: TopicConfigChange[], validateOnly: boolean): Promise<ConfigChangeResult[]> {
-    return this.run(async () => {
-      const image = this.current;
-      const results: ConfigChangeResult[] = [];
-      const records: MetadataRecordInput[] = [];
-      for (const change of changes) {
-        try {
-          const t = image.topic(change.topic);
-          if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${change.topic}' does not exist.`);
-          const next = alteredOverrides(t.configs, change, this.config);
-          results.push({ topic: change.topic, errorCode: 0, errorMessage: null });
-          if (validateOnly) continue;
-          const names = new Set([...t.configs.keys(), ...next.keys()]);
-          for (const name of names) {
-            const value = next.get(name) ?? null;
-            if (value === (t.configs.get(name) ?? null)) continue;
-            records.push({ type: 'Config', data: { resourceType: TOPIC_RESOURCE, resourceName: change.topic, name, value } });
-          }
-        } catch (err) {
-          if (!(err instanceof KafkaError)) throw err;
-          results.push({ topic: change.topic, errorCode: err.errorCode, errorMessage: err.message });
-        }
-      }
-      await this.commit(records);
-      return results;
-    });
   }
 
   createPartitions(
@@ -536,49 +347,10 @@ export class QuorumController {
     validateOnly: boolean,
   ): Promise<Array<{ name: string; errorCode: number; errorMessage: string | null }>> {
     return this.routed(
-      () => this.createPartitionsLocal(reqs, validateOnly),
-      async () => fwd.createPartitionsResults(await this.forwarder.forward(37, fwd.CREATE_PARTITIONS_VERSION, fwd.createPartitionsRequest(reqs, validateOnly), (r) => fwd.allNotController(r.results.map((t) => t.errorCode))), reqs),
+      () => this.topics.createPartitions(reqs, validateOnly),
+      () => this.remote.createPartitions(reqs, validateOnly),
       (code, message) => reqs.map((r) => ({ name: r.name, errorCode: code, errorMessage: message })),
     );
-  }
-
-  private createPartitionsLocal(
-    reqs: Array<{ name: string; count: number; assignments: number[][] | null }>,
-    validateOnly: boolean,
-  ): Promise<Array<{ name: string; errorCode: number; errorMessage: string | null }>> {
-    return this.run(async () => {
-      const image = this.current;
-      const live = image.liveBrokers().map((b) => b.id);
-      const out: Array<{ name: string; errorCode: number; errorMessage: string | null }> = [];
-      const records: MetadataRecordInput[] = [];
-      for (const req of reqs) {
-        try {
-          const t = image.topic(req.name);
-          if (!t) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `The topic '${req.name}' does not exist.`);
-          const have = t.partitions.length;
-          if (req.count < have) throw new KafkaError('INVALID_PARTITIONS', `The topic ${req.name} currently has ${have} partition(s); ${req.count} would not be an increase.`);
-          if (req.count === have) throw new KafkaError('INVALID_PARTITIONS', `Topic already has ${have} partition(s).`);
-          const rf = t.partitions[0]?.replicas.length ?? 1;
-          let assignment: number[][];
-          if (req.assignments) {
-            if (req.assignments.length !== req.count - have) {
-              throw new KafkaError('INVALID_REPLICA_ASSIGNMENT', `Increasing the number of partitions by ${req.count - have} but ${req.assignments.length} assignments provided.`);
-            }
-            validateAssignment(req.assignments, new Set(live));
-            assignment = req.assignments;
-          } else {
-            assignment = placeReplicas(live, req.count - have, rf, have, randomBytes(1)[0]);
-          }
-          out.push({ name: req.name, errorCode: 0, errorMessage: null });
-          if (!validateOnly) assignment.forEach((rs, i) => records.push(partitionRecord(t.id, have + i, rs)));
-        } catch (err) {
-          if (!(err instanceof KafkaError)) throw err;
-          out.push({ name: req.name, errorCode: err.errorCode, errorMessage: err.message });
-        }
-      }
-      await this.commit(records);
-      return out;
-    });
   }
 
   // ---- Replication: ISR changes, elections, fencing, reassignments (issue 7) ----
@@ -611,15 +383,7 @@ export class QuorumController {
     const failed = (errorCode: number): AlterPartitionOutcome => ({ errorCode, leaderId: -1, leaderEpoch: -1, isr: [], partitionEpoch: -1 });
     return this.routed(
       () => this.alterPartitionLocal(brokerId, brokerEpoch, topicId, partition, leaderEpoch, newIsr, partitionEpoch, version),
-      async () => {
-        const body = { brokerId, brokerEpoch, topics: [{ topicId, partitions: [{ partitionIndex: partition, leaderEpoch, newIsrWithEpochs: newIsr.map((m) => ({ ...m })), leaderRecoveryState: 0, partitionEpoch }] }] };
-        const notController = (r: { errorCode: number; topics: Array<{ partitions: Array<{ errorCode: number }> }> }): boolean =>
-          r.errorCode === ErrorCode.NOT_CONTROLLER || r.topics[0]?.partitions[0]?.errorCode === ErrorCode.NOT_CONTROLLER;
-        const { response } = await this.forwarder.send(56, 3, body, notController);
-        const pd = response.topics[0]?.partitions[0];
-        if (response.errorCode !== 0 || !pd) return failed(response.errorCode || ErrorCode.UNKNOWN_SERVER_ERROR);
-        return { errorCode: pd.errorCode, leaderId: pd.leaderId, leaderEpoch: pd.leaderEpoch, isr: pd.isr, partitionEpoch: pd.partitionEpoch };
-      },
+      () => this.remote.alterPartition(brokerId, brokerEpoch, topicId, partition, leaderEpoch, newIsr, partitionEpoch),
       (code) => failed(code),
     );
   }
@@ -659,6 +423,16 @@ export class QuorumController {
    * need no election are left out of the answer, as in Kafka.
    */
   electLeaders(type: ElectionType, topics: Array<{ topic: string; partitions: number[] }> | null): Promise<ElectionResult[]> {
+    const failed = (code: number, message: string): ElectionResult[] =>
+      (topics ?? []).flatMap((t) => t.partitions.map((partition) => ({ topic: t.topic, partition, errorCode: code, errorMessage: message })));
+    return this.routed(
+      () => this.electLeadersLocal(type, topics),
+      () => this.remote.electLeaders(type, topics),
+      failed,
+    );
+  }
+
+  private electLeadersLocal(type: ElectionType, topics: Array<{ topic: string; partitions: number[] }> | null): Promise<ElectionResult[]> {
     return this.run(async () => {
       const image = this.current;
       const live = (id: number): boolean => isLive(image, id);
@@ -743,6 +517,15 @@ export class QuorumController {
    * NO_REASSIGNMENT_IN_PROGRESS.
    */
   alterPartitionReassignments(reqs: Array<{ topic: string; partition: number; replicas: number[] | null }>): Promise<ReassignmentResult[]> {
+    const failed = (code: number, message: string): ReassignmentResult[] => reqs.map((r) => ({ ...r, errorCode: code, errorMessage: message }));
+    return this.routed(
+      () => this.alterPartitionReassignmentsLocal(reqs),
+      () => this.remote.alterPartitionReassignments(reqs),
+      failed,
+    );
+  }
+
+  private alterPartitionReassignmentsLocal(reqs: Array<{ topic: string; partition: number; replicas: number[] | null }>): Promise<ReassignmentResult[]> {
     return this.run(async () => {
       const image = this.current;
       const out: ReassignmentResult[] = [];
@@ -803,36 +586,3 @@ export class QuorumController {
 }
 
 export const ZERO_ID = 'AAAAAAAAAAAAAAAAAAAAAA';
-
-/** A topic's overrides after the changes; throws KafkaError(INVALID_CONFIG) on a bad name, value or op. */
-function alteredOverrides(current: ReadonlyMap<string, string>, change: TopicConfigChange, broker: BrokerConfig): Map<string, string> {
-  const next = change.mode === 'replace' ? new Map<string, string>() : new Map(current);
-  for (const c of change.configs) {
-    const def = TOPIC_CONFIG_DEFS.get(c.name);
-    if (!def) throw new KafkaError('INVALID_CONFIG', `Unknown topic config name: ${c.name}`);
-    let value: string | null = c.value;
-    if (c.op === 'delete') value = null;
-    else if (c.op === 'append' || c.op === 'subtract') {
-      if (def.type !== 'list') throw new KafkaError('INVALID_CONFIG', `Can't ${c.op.toUpperCase()} to key ${c.name} because its type is not LIST.`);
-      const parts = (next.get(c.name) ?? topicConfigValue(c.name, next, broker) ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-      const given = (c.value ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-      const merged = c.op === 'append' ? [...parts, ...given.filter((g) => !parts.includes(g))] : parts.filter((x) => !given.includes(x));
-      value = merged.join(',');
-    }
-    const problem = validateTopicConfig(c.name, value);
-    if (problem) throw new KafkaError('INVALID_CONFIG', problem);
-    if (value === null) next.delete(c.name);
-    else next.set(c.name, value);
-  }
-  const minLag = Number(topicConfigValue('min.compaction.lag.ms', next, broker));
-  const maxLag = Number(topicConfigValue('max.compaction.lag.ms', next, broker));
-  if (minLag > maxLag) throw new KafkaError('INVALID_CONFIG', `conflict topic config setting min.compaction.lag.ms (${minLag}) > max.compaction.lag.ms (${maxLag})`);
-  return next;
-}
-
-function partitionRecord(topicId: string, partitionId: number, replicas: number[]): MetadataRecordInput {
-  return {
-    type: 'Partition',
-    data: { partitionId, topicId, replicas, isr: replicas, leader: replicas[0], leaderEpoch: 0, partitionEpoch: 0 },
-  };
-}
