@@ -193,9 +193,14 @@ export class FileRaftStorage implements RaftStorage {
     return undefined;
   }
 
-  /** Whole batches from `offset` (the first may start below it), as stored. */
+  /**
+   * Whole batches from `offset` (the first may start below it), as stored,
+   * and only durable ones: a batch still being written or fsync'd (it is not
+   * in the mirror yet) is not served, so a follower never holds an entry the
+   * leader could lose in a crash.
+   */
   async readBatches(offset: number, maxBytes: number): Promise<Buffer> {
-    const { records } = await this.#log.read(offset, maxBytes, { minOneBatch: true });
+    const { records } = await this.#log.read(offset, maxBytes, { minOneBatch: true, maxOffset: this.lastIndex() });
     return records;
   }
 
