@@ -68,7 +68,7 @@ describe('replication admin', () => {
     expect([...done.isr].sort()).toEqual([...target].sort());
     expect((await replicaLog(c.node(spare), 'moving', 0)).map(([, v]) => v)).toEqual(['m1', 'm2', 'm3']);
     await waitFor(() => c.node(leaving).replicas.partition('moving', 0) === undefined, 'the old replica gone');
-    expect(existsSync(`${c.node(leaving).config.logDirs[0]}/moving-0`)).toBe(false);
+    await waitFor(() => !existsSync(`${c.node(leaving).config.logDirs[0]}/moving-0`), 'the old replica\'s log deleted');
     const listed = await admin.request(46, 0, { timeoutMs: 10_000, topics: null });
     expect(listed.topics).toEqual([]);
   });
