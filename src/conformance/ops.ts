@@ -30,6 +30,11 @@ export const Api = {
   DeleteTopics: 20,
   DeleteRecords: 21,
   InitProducerId: 22,
+  AddPartitionsToTxn: 24,
+  AddOffsetsToTxn: 25,
+  EndTxn: 26,
+  WriteTxnMarkers: 27,
+  TxnOffsetCommit: 28,
   DescribeConfigs: 32,
   AlterConfigs: 33,
   DeleteGroups: 42,
@@ -37,6 +42,9 @@ export const Api = {
   OffsetDelete: 47,
   CreatePartitions: 37,
   DescribeCluster: 60,
+  DescribeProducers: 61,
+  DescribeTransactions: 65,
+  ListTransactions: 66,
 } as const;
 
 export type ProducePartition = Res<0>['responses'][number]['partitionResponses'][number];

@@ -81,6 +81,7 @@ export class Suite {
   controllerId = -1;
   private readonly fixtures = new Map<string, Promise<TopicInfo>>();
   private readonly created = new Set<string>();
+  private readonly cleanups: Array<() => Promise<void>> = [];
 
   private constructor(
     readonly bootstrap: string,
@@ -242,8 +243,20 @@ export class Suite {
     this.created.add(name);
   }
 
-  /** Deletes every topic the run created (best effort). */
+  /** Runs fn when the run ends, before its topics are deleted (to end what a fixture left open). */
+  onCleanup(fn: () => Promise<void>): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Runs the cleanup hooks, then deletes every topic the run created (best effort). */
   async cleanup(): Promise<void> {
+    for (const fn of this.cleanups.splice(0)) {
+      try {
+        await fn();
+      } catch {
+        // Best effort, like the topic deletion below.
+      }
+    }
     if (!this.has(DELETE_TOPICS) || this.created.size === 0) return;
     const names = [...this.created];
     this.created.clear();

@@ -65,6 +65,17 @@ describe('conformance of Krill', () => {
     }
   });
 
+  it('grades every advertised version of the transaction APIs with a passing check', () => {
+    const txnApis = [22, 24, 25, 26, 27, 28, 61, 65, 66];
+    for (const api of report.advertised.filter((a) => txnApis.includes(a.apiKey))) {
+      const passed = new Set(report.results.filter((r) => r.apiKey === api.apiKey && r.status === 'passed').map((r) => r.version));
+      for (let v = api.minVersion; v <= api.maxVersion; v++) expect(passed.has(v), `${api.name} v${v}`).toBe(true);
+    }
+    for (const id of ['scenario.transaction', 'scenario.transaction-fencing', 'krill.txn-verification']) {
+      expect(report.results.find((r) => r.check === id)?.status, id).toBe('passed');
+    }
+  });
+
   it('krill conformance prints the table, writes JSON and exits 0 when its checks pass', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'krill-conformance-'));
     try {

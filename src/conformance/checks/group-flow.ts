@@ -206,11 +206,23 @@ export interface FetchedOffset {
   errorCode: number;
 }
 
-/** OffsetFetch for partitions of one topic (null: all the group has); v8+ uses the batched form (KIP-709). */
-export async function fetchOffsets(c: KafkaConnection, v: number, groupId: string, topic: string, partitions: number[] | null): Promise<{ errorCode: number; offsets: Map<number, FetchedOffset> }> {
+/**
+ * OffsetFetch for partitions of one topic (null: all the group has); v8+ uses
+ * the batched form (KIP-709); requireStable (v7+, KIP-447) asks for
+ * UNSTABLE_OFFSET_COMMIT on partitions with pending transactional offsets.
+ */
+export async function fetchOffsets(
+  c: KafkaConnection,
+  v: number,
+  groupId: string,
+  topic: string,
+  partitions: number[] | null,
+  requireStable = false,
+): Promise<{ errorCode: number; offsets: Map<number, FetchedOffset> }> {
   const topics = partitions === null ? null : [{ name: topic, partitionIndexes: partitions }];
+  const stable = v >= 7 ? { requireStable } : {};
   const res = await whileLoading(
-    () => c.request(Api.OffsetFetch, v, v < 8 ? { groupId, topics } : { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }] }),
+    () => c.request(Api.OffsetFetch, v, v < 8 ? { groupId, topics, ...stable } : { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], ...stable }),
     (r) => (v >= 8 ? r.groups[0]?.errorCode : v >= 2 ? r.errorCode : r.topics[0]?.partitions[0]?.errorCode),
   );
   const offsets = new Map<number, FetchedOffset>();

@@ -13,6 +13,9 @@ import { groupChecks } from './groups.js';
 import { offsetChecks } from './offsets.js';
 import { groupAdminChecks } from './group-admin.js';
 import { idempotenceChecks } from './idempotence.js';
+import { transactionApiChecks } from './transactions.js';
+import { transactionAdminChecks } from './txn-admin.js';
+import { transactionReadChecks } from './txn-reads.js';
 import { scenarioChecks } from './scenarios.js';
 import { krillChecks } from './krill.js';
 import { replicationChecks } from './replication.js';
@@ -31,6 +34,9 @@ export const ALL_CHECKS: readonly Check[] = [
   ...offsetChecks,
   ...groupAdminChecks,
   ...idempotenceChecks,
+  ...transactionApiChecks,
+  ...transactionAdminChecks,
+  ...transactionReadChecks,
   ...scenarioChecks,
   ...replicationChecks,
   ...quorumChecks,

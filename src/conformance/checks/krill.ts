@@ -2,9 +2,12 @@
  * Krill-specific checks, run only with --krill: behaviour Krill documents
  * that a Kafka broker legitimately does differently.
  */
+import { ErrorCode } from '../../api/error-codes.js';
 import type { Check } from '../check.js';
-import { expectEqual, expectNoError, expectTrue, fail } from '../assert.js';
+import { expectEqual, expectError, expectNoError, expectTrue, fail } from '../assert.js';
 import { Api, fetchRaw, topicRef } from '../ops.js';
+import { coordinatorConnection } from './group-flow.js';
+import { abortQuietly, addPartitions, initTxn, produceTxnRaw, txnBatch, txnId, txnOffsetCommit, txnRecords, txnTopic, type TxnProducer } from './txn-flow.js';
 
 const sessionless: Check = {
   id: 'krill.fetch-sessionless',
@@ -41,4 +44,29 @@ const brokerConfigs: Check = {
   },
 };
 
-export const krillChecks: Check[] = [sessionless, brokerConfigs];
+const txnVerification: Check = {
+  id: 'krill.txn-verification',
+  title: 'Krill verifies transactional writes (KIP-890): records or offsets for a partition not in the transaction are INVALID_TXN_STATE',
+  apiKey: Api.Produce,
+  krillOnly: true,
+  requires: [Api.FindCoordinator, Api.InitProducerId, Api.AddPartitionsToTxn, Api.TxnOffsetCommit],
+  async run(ctx) {
+    const topic = await txnTopic(ctx);
+    let p: TxnProducer | undefined;
+    try {
+      p = await initTxn(ctx, txnId(ctx, 'krill-txn-verify'));
+      await addPartitions(ctx, p, [{ name: topic.name, partitions: [1] }]);
+      const c = await ctx.leader(topic);
+      const r = await produceTxnRaw(c, ctx.suite.maxVersion(Api.Produce), p.transactionalId, topic.name, 0, txnBatch(p, topic.name, 0, txnRecords('unverified', 1)));
+      expectError(r.errorCode, ErrorCode.INVALID_TXN_STATE, 'Produce errorCode for a partition not added to the transaction');
+      const groupId = txnId(ctx, 'krill-txn-verify-group');
+      const gc = await coordinatorConnection(ctx, groupId);
+      const codes = await txnOffsetCommit(gc, ctx.suite.maxVersion(Api.TxnOffsetCommit), p, groupId, topic.name, new Map([[0, 1n]]), null);
+      expectError(codes.get(0), ErrorCode.INVALID_TXN_STATE, 'TxnOffsetCommit errorCode without AddOffsetsToTxn');
+    } finally {
+      await abortQuietly(ctx, p);
+    }
+  },
+};
+
+export const krillChecks: Check[] = [sessionless, brokerConfigs, txnVerification];

@@ -46,6 +46,16 @@ const HARMLESS: { [K in ApiKeyOf]?: (v: number) => Req<K> } = {
   [Api.IncrementalAlterConfigs]: () => ({ resources: [], validateOnly: true }),
   [Api.CreatePartitions]: () => ({ topics: [] }),
   [Api.DescribeCluster]: () => ({}),
+  // Transactions: an unknown transactional id and producer id -1 change nothing.
+  [Api.AddPartitionsToTxn]: (v) =>
+    v < 4 ? { v3AndBelowTransactionalId: GROUP, v3AndBelowProducerId: -1n, v3AndBelowProducerEpoch: -1, v3AndBelowTopics: [] } : { transactions: [] },
+  [Api.AddOffsetsToTxn]: () => ({ transactionalId: GROUP, producerId: -1n, producerEpoch: -1, groupId: GROUP }),
+  [Api.EndTxn]: () => ({ transactionalId: GROUP, producerId: -1n, producerEpoch: -1, committed: false }),
+  [Api.WriteTxnMarkers]: () => ({ markers: [] }),
+  [Api.TxnOffsetCommit]: () => ({ transactionalId: GROUP, groupId: GROUP, producerId: -1n, producerEpoch: -1, topics: [] }),
+  [Api.DescribeProducers]: () => ({ topics: [] }),
+  [Api.DescribeTransactions]: () => ({ transactionalIds: [] }),
+  [Api.ListTransactions]: () => ({ stateFilters: [], producerIdFilters: [] }),
 };
 
 const schemaMax = (k: ApiKeyOf): number => API_SCHEMAS[k].request.maxVersion;
