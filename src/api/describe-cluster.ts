@@ -6,7 +6,7 @@
 import { describeClusterRequestMeta } from '../protocol/generated/describe-cluster-request.js';
 import { describeClusterResponseMeta } from '../protocol/generated/describe-cluster-response.js';
 import { ErrorCode } from './error-codes.js';
-import { liveEndpoints } from './endpoints.js';
+import { clientControllerId, liveEndpoints } from './endpoints.js';
 import { registerApi } from './registry.js';
 
 const ALL_CLUSTER_OPS = [4, 5, 7, 8, 9, 10, 11, 12].reduce((m, b) => m | (1 << b), 0);
@@ -26,7 +26,7 @@ registerApi({
       errorCode: 0,
       endpointType,
       clusterId: ctx.broker.clusterId,
-      controllerId: ctx.broker.nodeId,
+      controllerId: clientControllerId(image, ctx.broker.controller.leaderId, ctx.broker.nodeId),
       brokers: liveEndpoints(image, ctx.listenerName).map((e) => ({ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack })),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPS : -2147483648,
     };

@@ -24,3 +24,13 @@ export function liveEndpoints(image: MetadataImage, listenerName: string): Endpo
 }
 
 export const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+/**
+ * The controller id clients are given: the active controller when it is also
+ * a live broker, else this broker (KRaft brokers forward admin requests to
+ * the active controller, so any live broker serves).
+ */
+export function clientControllerId(image: MetadataImage, activeControllerId: number, selfId: number): number {
+  const b = image.brokers.get(activeControllerId);
+  return b && !b.fenced ? activeControllerId : selfId;
+}

@@ -14,7 +14,7 @@ import { ZERO_UUID } from '../protocol/primitives/index.js';
 import type { MetadataImage, TopicImage } from '../controller/metadata-image.js';
 import { validateTopicName } from '../controller/topic-validation.js';
 import { ErrorCode, KafkaError } from './error-codes.js';
-import { INTERNAL_TOPICS, liveEndpoints } from './endpoints.js';
+import { INTERNAL_TOPICS, clientControllerId, liveEndpoints } from './endpoints.js';
 import { registerApi } from './registry.js';
 
 /** Topic operations granted without ACLs: READ..DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
@@ -101,7 +101,7 @@ registerApi({
     return {
       brokers: liveEndpoints(image, ctx.listenerName),
       clusterId: ctx.broker.clusterId,
-      controllerId: ctx.broker.nodeId,
+      controllerId: clientControllerId(image, ctx.broker.controller.leaderId, ctx.broker.nodeId),
       topics,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? ALL_CLUSTER_OPS : OPS_NOT_REQUESTED,
     };
