@@ -96,7 +96,7 @@ export class GroupCoordinator {
       });
       this.runtimes.set(partition, rt);
       loads.push(
-        rt.load(p.log, p.highWatermark, this.config.offsetsLoadBufferBytes).catch((err: unknown) => {
+        rt.load(p.log, p.log.logEndOffset, this.config.offsetsLoadBufferBytes).catch((err: unknown) => {
           this.deps.log.error({ err, partition }, 'loading a __consumer_offsets partition failed');
           if (this.runtimes.get(partition) === rt) this.runtimes.delete(partition);
           void rt.close(ErrorCode.COORDINATOR_NOT_AVAILABLE);

@@ -108,7 +108,7 @@ export class TxnCoordinator {
       const rt = this.newRuntime(partition, epoch);
       this.runtimes.set(partition, rt);
       loads.push(
-        rt.load(p.log, p.highWatermark, this.config.stateLogLoadBufferBytes).then(
+        rt.load(p.log, p.log.logEndOffset, this.config.stateLogLoadBufferBytes).then(
           () => {
             for (const id of rt.shard.preparing()) this.sendMarkers(rt, id);
           },
