@@ -29,10 +29,7 @@ registerApi({
       req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) }));
     if (req.groupId === '') return { topics: everywhere(ErrorCode.INVALID_GROUP_ID) };
     const image = ctx.broker.image();
-    const partitionExists = (topic: string, partition: number): boolean => {
-      const t = image.topic(topic);
-      return t !== undefined && partition >= 0 && partition < t.partitions.length;
-    };
+    const partitionExists = (topic: string, partition: number): boolean => image.partition(topic, partition) !== undefined;
     const input = { request: req, apiVersion: ctx.apiVersion, partitionExists };
     try {
       return { topics: await ctx.broker.groups.write(req.groupId, (shard, op) => shard.commitOffsets(op, input), true) };

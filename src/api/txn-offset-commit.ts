@@ -33,10 +33,7 @@ registerApi({
     if (req.groupId === '') return { topics: everywhere(ErrorCode.INVALID_GROUP_ID) };
     if (req.transactionalId === '') return { topics: everywhere(ErrorCode.INVALID_REQUEST) };
     const image = ctx.broker.image();
-    const partitionExists = (topic: string, partition: number): boolean => {
-      const t = image.topic(topic);
-      return t !== undefined && partition >= 0 && partition < t.partitions.length;
-    };
+    const partitionExists = (topic: string, partition: number): boolean => image.partition(topic, partition) !== undefined;
     const input = { request: req, apiVersion: ctx.apiVersion, partitionExists };
     try {
       return { topics: await ctx.broker.groups.write(req.groupId, (shard, op) => shard.commitTransactionalOffsets(op, input), true) };
