@@ -64,6 +64,14 @@ const defs: ConfigDef[] = [
   { name: 'offsets.topic.replication.factor', type: 'int', default: '3', doc: 'Replication factor of __consumer_offsets (capped at live brokers).' },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.' },
   { name: 'group.initial.rebalance.delay.ms', type: 'int', default: '3000', doc: 'Delay of the first rebalance of a new group.' },
+  { name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', default: '5000', doc: 'How often high watermarks are checkpointed.' },
+  { name: 'replica.fetch.wait.max.ms', type: 'int', default: '500', doc: 'Longest wait of a follower fetch.' },
+  { name: 'replica.fetch.min.bytes', type: 'int', default: '1', doc: 'Bytes a follower fetch waits for.' },
+  { name: 'replica.fetch.response.max.bytes', type: 'int', default: '10485760', doc: 'Largest follower fetch response.' },
+  { name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', doc: 'Bytes fetched per partition by a follower.' },
+  { name: 'replica.fetch.backoff.ms', type: 'int', default: '1000', doc: 'Pause after a failed follower fetch.' },
+  { name: 'replica.socket.timeout.ms', type: 'int', default: '30000', doc: 'Timeout of follower fetch requests.' },
+  { name: 'krill.replication.append.timeout.ms', type: 'int', default: '30000', doc: 'Longest an acks=all produce waits for the ISR when the request gives no timeout.' },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000', doc: 'A follower behind this long leaves the ISR.' },
 ];
 

@@ -22,21 +22,19 @@ import type { Address } from '../platform/kafka-client.js';
 import { parseQuorumVoters } from './raft/voters.js';
 import type { RaftTimings } from './raft-driver.js';
 
-export const DEFAULTS = {
-  'controller.quorum.election.timeout.ms': 1000,
-  'controller.quorum.fetch.timeout.ms': 2000,
-  'broker.session.timeout.ms': 9000,
-  'broker.heartbeat.interval.ms': 2000,
-  'controller.quorum.request.timeout.ms': 2000,
-  'metadata.log.max.record.bytes.between.snapshots': 20 * 1024 * 1024,
-} as const;
+/** Quorum and broker-session timings; their defaults (KRaft's) are in src/config/broker-config.ts. */
+export type TimingKey =
+  | 'controller.quorum.election.timeout.ms'
+  | 'controller.quorum.fetch.timeout.ms'
+  | 'broker.session.timeout.ms'
+  | 'broker.heartbeat.interval.ms'
+  | 'controller.quorum.request.timeout.ms'
+  | 'metadata.log.max.record.bytes.between.snapshots';
 
-export type TimingKey = keyof typeof DEFAULTS;
-
-/** A positive integer setting, with KRaft's default. */
+/** A positive integer setting. */
 export function intSetting(config: BrokerConfig, key: TimingKey): number {
   const raw = config.raw(key);
-  const v = raw === null ? DEFAULTS[key] : Number(raw);
+  const v = Number(raw);
   if (!Number.isSafeInteger(v) || v < 1) throw new ConfigError(`${key} must be a positive integer, got ${raw}`);
   return v;
 }

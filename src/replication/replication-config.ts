@@ -29,22 +29,12 @@ export interface ReplicationSettings {
   };
 }
 
-const DEFAULTS: Record<string, number> = {
-  'replica.lag.time.max.ms': 30_000,
-  'replica.high.watermark.checkpoint.interval.ms': 5_000,
-  'replica.fetch.wait.max.ms': 500,
-  'replica.fetch.min.bytes': 1,
-  'replica.fetch.response.max.bytes': 10 * 1024 * 1024,
-  'replica.fetch.max.bytes': 1024 * 1024,
-  'replica.fetch.backoff.ms': 1_000,
-  'replica.socket.timeout.ms': 30_000,
-  'krill.replication.append.timeout.ms': 30_000,
-};
+// Defaults live with the other broker configs in src/config/broker-config.ts.
 
 export function replicationSettings(config: BrokerConfig): ReplicationSettings {
   const get = (key: string): number => {
     const raw = config.raw(key);
-    const v = raw === null ? (DEFAULTS[key] as number) : Number(raw);
+    const v = Number(raw);
     if (!Number.isSafeInteger(v) || v < 0) throw new ConfigError(`${key}=${JSON.stringify(raw)} is not a non-negative integer`);
     return v;
   };
