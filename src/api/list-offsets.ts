@@ -5,7 +5,9 @@
  * -4 earliest local (v8+, the log start here: no tiered storage), -5 earliest
  * tiered (v9+, not tiered: -1). Any other timestamp finds the first offset
  * whose timestamp is at or after it, below the high watermark; none gives
- * offset -1.
+ * offset -1. The leader epoch answered is the epoch that wrote the offset
+ * found (from the leader epoch cache), and the current leader epoch for
+ * latest, as Kafka answers (clients use it to detect truncation, KIP-320).
  */
 import { listOffsetsRequestMeta } from '../protocol/generated/list-offsets-request.js';
 import { listOffsetsResponseMeta, type ListOffsetsPartitionResponse } from '../protocol/generated/list-offsets-response.js';
@@ -69,12 +71,13 @@ registerApi({
                 throw new KafkaError(rp.currentLeaderEpoch < p.leaderEpoch ? 'FENCED_LEADER_EPOCH' : 'UNKNOWN_LEADER_EPOCH');
               }
               const limit = readCommitted ? p.lastStableOffset : p.highWatermark;
-              out.leaderEpoch = p.leaderEpoch;
               const ts = rp.timestamp;
               if (ts === EARLIEST || ts === EARLIEST_LOCAL) {
                 out.offset = BigInt(p.log.logStartOffset);
+                out.leaderEpoch = p.epochs.epochForOffset(p.log.logStartOffset);
               } else if (ts === LATEST) {
                 out.offset = BigInt(limit);
+                out.leaderEpoch = p.leaderEpoch;
               } else if (ts === EARLIEST_TIERED) {
                 out.offset = -1n;
               } else if (ts === MAX_TIMESTAMP) {
@@ -82,6 +85,7 @@ registerApi({
                 if (m && m.offset < limit) {
                   out.offset = BigInt(m.offset);
                   out.timestamp = BigInt(m.timestamp);
+                  out.leaderEpoch = p.epochs.epochForOffset(m.offset);
                 }
               } else if (ts < 0n) {
                 throw new KafkaError('INVALID_REQUEST', `unknown special timestamp ${ts}`);
@@ -90,6 +94,7 @@ registerApi({
                 if (found && found.offset < limit) {
                   out.offset = BigInt(found.offset);
                   out.timestamp = BigInt(found.timestamp);
+                  out.leaderEpoch = p.epochs.epochForOffset(found.offset);
                 }
               }
             } catch (err) {
