@@ -1,10 +1,8 @@
 /**
- * The group coordinator's settings, by Kafka's config names and with
- * Kafka's defaults. Keys Krill's broker config does not define are still
- * accepted from server.properties (unknown keys are kept), so each is read
- * here with its default.
+ * The group coordinator's settings, by Kafka's config names. Their defaults
+ * (Kafka's) live in the broker config catalogue with every other setting.
  */
-import type { BrokerConfig } from '../config/broker-config.js';
+import { BrokerConfig } from '../config/broker-config.js';
 
 export interface GroupConfig {
   /** group.min.session.timeout.ms: shortest session a member may ask for. */
@@ -36,43 +34,26 @@ export interface GroupConfig {
   readonly newMemberJoinTimeoutMs: number;
 }
 
-export const GROUP_CONFIG_DEFAULTS: GroupConfig = {
-  minSessionTimeoutMs: 6000,
-  maxSessionTimeoutMs: 1_800_000,
-  initialRebalanceDelayMs: 3000,
-  maxSize: 2_147_483_647,
-  offsetMetadataMaxBytes: 4096,
-  offsetsRetentionMs: 10_080 * 60_000,
-  offsetsRetentionCheckIntervalMs: 600_000,
-  offsetsTopicPartitions: 50,
-  offsetsTopicReplicationFactor: 3,
-  offsetsTopicSegmentBytes: 104_857_600,
-  offsetsLoadBufferBytes: 5_242_880,
-  newMemberJoinTimeoutMs: 300_000,
-};
+/** Kafka's fixed classic new-member join timeout (KIP-394), not a config. */
+const NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
 
-function intOr(config: BrokerConfig, key: string, fallback: number): number {
-  const raw = config.raw(key);
-  if (raw === null || raw.trim() === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v)) throw new Error(`${key}=${JSON.stringify(raw)} is not a number`);
-  return v;
-}
-
+/** Reads the group settings; defaults come from the broker config catalogue. */
 export function groupConfigFrom(config: BrokerConfig): GroupConfig {
-  const d = GROUP_CONFIG_DEFAULTS;
   return {
-    minSessionTimeoutMs: intOr(config, 'group.min.session.timeout.ms', d.minSessionTimeoutMs),
-    maxSessionTimeoutMs: intOr(config, 'group.max.session.timeout.ms', d.maxSessionTimeoutMs),
-    initialRebalanceDelayMs: intOr(config, 'group.initial.rebalance.delay.ms', d.initialRebalanceDelayMs),
-    maxSize: intOr(config, 'group.max.size', d.maxSize),
-    offsetMetadataMaxBytes: intOr(config, 'offset.metadata.max.bytes', d.offsetMetadataMaxBytes),
-    offsetsRetentionMs: intOr(config, 'offsets.retention.minutes', d.offsetsRetentionMs / 60_000) * 60_000,
-    offsetsRetentionCheckIntervalMs: intOr(config, 'offsets.retention.check.interval.ms', d.offsetsRetentionCheckIntervalMs),
-    offsetsTopicPartitions: intOr(config, 'offsets.topic.num.partitions', d.offsetsTopicPartitions),
-    offsetsTopicReplicationFactor: intOr(config, 'offsets.topic.replication.factor', d.offsetsTopicReplicationFactor),
-    offsetsTopicSegmentBytes: intOr(config, 'offsets.topic.segment.bytes', d.offsetsTopicSegmentBytes),
-    offsetsLoadBufferBytes: intOr(config, 'offsets.load.buffer.size', d.offsetsLoadBufferBytes),
-    newMemberJoinTimeoutMs: d.newMemberJoinTimeoutMs,
+    minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+    initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+    maxSize: config.int('group.max.size'),
+    offsetMetadataMaxBytes: config.int('offset.metadata.max.bytes'),
+    offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: config.int('offsets.retention.check.interval.ms'),
+    offsetsTopicPartitions: config.int('offsets.topic.num.partitions'),
+    offsetsTopicReplicationFactor: config.int('offsets.topic.replication.factor'),
+    offsetsTopicSegmentBytes: config.int('offsets.topic.segment.bytes'),
+    offsetsLoadBufferBytes: config.int('offsets.load.buffer.size'),
+    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
   };
 }
+
+/** The settings of a broker with no group overrides (Kafka's defaults). */
+export const GROUP_CONFIG_DEFAULTS: GroupConfig = groupConfigFrom(new BrokerConfig());
