@@ -34,6 +34,8 @@ export interface BenchConfig {
   /** Bytes of records prepared for the consume scenarios (per record size). */
   consumeBytes: number;
   fetchBytes: number;
+  /** Bytes each log-level append run writes (the log group: in-process PartitionLog). */
+  logBytes: number;
   e2eRates: number[];
   e2eRecordBytes: number;
   e2ePartitions: number;
@@ -83,6 +85,7 @@ export function defaultConfig(quick: boolean): BenchConfig {
     recordSizes: [100, 1024],
     consumeBytes: quick ? 32e6 : 1e9,
     fetchBytes: 1024 * 1024,
+    logBytes: quick ? 64 * 2 ** 20 : 2 ** 30,
     e2eRates: [10_000, 50_000],
     e2eRecordBytes: 1024,
     e2ePartitions: 1,

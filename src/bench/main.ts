@@ -15,6 +15,7 @@ import type { ScenarioResult } from './results.js';
 import type { RunContext } from './run-context.js';
 import { ceilingSteps, runCeilings } from './scenario-ceilings.js';
 import { runConsumeScenarios } from './scenario-consume.js';
+import { logSteps, runLogScenarios } from './scenario-log.js';
 import { runLatencyScenarios } from './scenario-latency.js';
 import { runPartitionsScenario } from './scenario-partitions.js';
 import { produceSpecs, runProduceScenarios } from './scenario-produce.js';
@@ -30,6 +31,7 @@ interface Stage {
 
 const STAGES: Stage[] = [
   { group: null, steps: ceilingSteps, run: runCeilings },
+  { group: 'log', steps: logSteps, run: runLogScenarios },
   { group: 'produce', steps: (c) => produceSpecs(c).length * c.cfg.repeats, run: runProduceScenarios },
   { group: 'consume', steps: (c) => c.cfg.recordSizes.length * (1 + c.cfg.repeats), run: runConsumeScenarios },
   { group: 'latency', steps: (c) => c.cfg.e2eRates.length * c.cfg.repeats, run: runLatencyScenarios },

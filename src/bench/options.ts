@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { COMPRESSION_NAMES, defaultConfig, type BenchConfig, type CompressionName } from './config.js';
 
-export const GROUPS = ['produce', 'consume', 'latency', 'partitions', 'kafkajs'] as const;
+export const GROUPS = ['log', 'produce', 'consume', 'latency', 'partitions', 'kafkajs'] as const;
 
 export function benchOptions<T>(y: Argv<T>) {
   return y
@@ -27,6 +27,7 @@ export function benchOptions<T>(y: Argv<T>) {
     .option('record-sizes', { type: 'number', array: true, describe: 'record value sizes in bytes (default 100 1024)' })
     .option('consume-mb', { type: 'number', describe: 'MB of records prepared per record size for the consume runs (full: 1000, quick: 32)' })
     .option('fetch-bytes', { type: 'number', describe: 'partition_max_bytes of consume fetches (default 1 MiB)' })
+    .option('log-mib', { type: 'number', describe: 'MiB written per log-level append run, in-process PartitionLog (full: 1024, quick: 64)' })
     .option('rates', { type: 'number', array: true, describe: 'end-to-end latency rates, records/s (default 10000 50000)' })
     .option('e2e-partitions', { type: 'number', describe: 'partitions of the latency topic (default 1)' })
     .option('many-partitions', { type: 'number', describe: 'partitions of the many-partitions case (full: 1000, quick: 200)' })
@@ -80,6 +81,8 @@ export function configFromArgs(argv: Record<string, unknown>): BenchConfig {
   const mb = num(argv['consume-mb'], 'consume-mb', 1);
   if (mb !== undefined) set('consumeBytes', mb * 1e6);
   set('fetchBytes', num(argv['fetch-bytes'], 'fetch-bytes', 1024));
+  const logMib = num(argv['log-mib'], 'log-mib', 1);
+  if (logMib !== undefined) set('logBytes', logMib * 2 ** 20);
   set('e2eRates', nums(argv.rates, 'rates', 1));
   set('e2ePartitions', num(argv['e2e-partitions'], 'e2e-partitions', 1));
   set('manyPartitions', num(argv['many-partitions'], 'many-partitions', 1));

@@ -50,6 +50,10 @@ const UNITS: Record<string, string> = {
   loadAvg1m: 'the machine\'s 1-minute load average when the repeat ended (other work on a shared machine shows here)',
   'e2eP50Ms etc.': 'produce-to-delivery latency per record, milliseconds',
   'requestP50Ms etc.': 'produce request round trip as the load generator saw it, milliseconds',
+  'appendP50Ms etc.': 'log scenarios: one PartitionLog.append call until its bytes are written (and, with fsync, until the flush() after it is durable), milliseconds',
+  fsyncsPerSec: 'log-append-fsync: group-commit fsync rounds per second; appendsPerFsync = appends made durable by one round',
+  recoveryMs: 'log-recovery: time PartitionLog.open took to verify every batch (CRC-32C) and rebuild the indexes',
+  cachedAtStartPct: 'cold reads: share of the data still in the page cache when the read started (fincore)',
 };
 
 function krillVersion(): string {

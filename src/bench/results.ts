@@ -5,7 +5,7 @@
 import { loadavg } from 'node:os';
 import type { Metrics } from './run-context.js';
 
-export type ScenarioKind = 'ceiling' | 'produce' | 'consume' | 'latency' | 'partitions' | 'reference';
+export type ScenarioKind = 'ceiling' | 'log' | 'produce' | 'consume' | 'latency' | 'partitions' | 'reference';
 export type CeilingName = 'loopback' | 'disk';
 
 export interface ScenarioResult {

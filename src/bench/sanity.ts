@@ -2,14 +2,15 @@
  * Is the report sane? The quick (CI) mode fails on any problem found here:
  * a scenario that errored or has no repeats, a zero throughput or ceiling,
  * latency percentiles out of order, records sent but never delivered, or a
- * fixed-rate producer far below its rate.
+ * fixed-rate producer far below its rate, or a log-level figure (kind
+ * 'log') that is not a finite number.
  */
 import type { ScenarioResult } from './results.js';
 import type { Summary } from './stats.js';
 
 type Summarized = ScenarioResult & { summary: Record<string, Summary> };
 
-const LATENCY_PREFIXES = ['e2e', 'request', 'send', 'rtt'];
+const LATENCY_PREFIXES = ['e2e', 'request', 'send', 'rtt', 'append'];
 
 function checkLatency(s: Summarized, problems: string[]): void {
   for (const [i, m] of s.repeats.entries()) {
@@ -34,6 +35,9 @@ export function sanityProblems(scenarios: Summarized[]): string[] {
       continue;
     }
     for (const [i, m] of s.repeats.entries()) {
+      if (s.kind === 'log') {
+        for (const [k, v] of Object.entries(m)) if (typeof v === 'number' && !Number.isFinite(v)) problems.push(`${s.name} repeat ${i + 1}: ${k} is ${v}`);
+      }
       if (!((m.mbPerSec ?? 0) > 0)) problems.push(`${s.name} repeat ${i + 1}: MB/s is ${m.mbPerSec}`);
       if (s.kind !== 'ceiling' && !((m.recordsPerSec ?? 0) > 0)) problems.push(`${s.name} repeat ${i + 1}: records/s is ${m.recordsPerSec}`);
       if ((m.errors ?? 0) > 0) problems.push(`${s.name} repeat ${i + 1}: ${m.errors} request errors`);

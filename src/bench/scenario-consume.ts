@@ -10,62 +10,15 @@
  * data in the page cache). `fincore` tells how much was still cached when
  * the cold read started; without dd or fincore the figure is reported null.
  */
-import { execFileSync } from 'node:child_process';
-import { closeSync, fdatasyncSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTopic, endOffsets, waitTopicReady, withConnection } from './admin.js';
 import { recordsPerBatch } from './batches.js';
+import { cachedPct, evict, filesUnder } from './page-cache.js';
 import { ProcSampler } from './proc-stats.js';
 import { addRepeat, newResult, sizeLabel, type ScenarioResult } from './results.js';
 import { liveRate, splitPartitions, throughputMetrics, totals, withBrokerOn, type Metrics, type RunContext, type BrokerRun } from './run-context.js';
 import { TOPIC } from './scenario-produce.js';
-
-function filesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...filesUnder(p));
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
-/** Percent of the files' bytes in the page cache, or null without fincore. */
-export function cachedPct(files: string[]): number | null {
-  if (files.length === 0) return 0;
-  try {
-    const out = execFileSync('fincore', ['--bytes', '--noheadings', '--raw', '--output', 'RES,SIZE', ...files], { encoding: 'utf8' });
-    let res = 0;
-    let size = 0;
-    for (const line of out.trim().split('\n')) {
-      const [r, s] = line.trim().split(/\s+/).map(Number);
-      res += r || 0;
-      size += s || 0;
-    }
-    return size > 0 ? (res / size) * 100 : 0;
-  } catch {
-    return null;
-  }
-}
-
-/** Flushes and evicts the log dir's files from the page cache; false when dd is unavailable. */
-function evict(logDir: string): boolean {
-  let ok = true;
-  for (const f of filesUnder(logDir)) {
-    const fd = openSync(f, 'r+');
-    try {
-      fdatasyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    try {
-      execFileSync('dd', [`if=${f}`, 'iflag=nocache', 'count=0', 'status=none']);
-    } catch {
-      ok = false;
-    }
-  }
-  return ok;
-}
 
 interface Prepared {
   ends: number[];

@@ -31,10 +31,10 @@ function mbCell(s: SummarizedScenario): string {
 }
 
 function latencyCell(s: SummarizedScenario): string {
-  const prefix = s.summary.e2eP50Ms ? 'e2e' : s.summary.requestP50Ms ? 'request' : s.summary.sendP50Ms ? 'send' : null;
+  const prefix = s.summary.e2eP50Ms ? 'e2e' : s.summary.requestP50Ms ? 'request' : s.summary.sendP50Ms ? 'send' : s.summary.appendP50Ms ? 'append' : null;
   if (prefix === null) return '-';
   const v = (k: string): string => fixed(med(s, `${prefix}${k}`), 2);
-  return `${v('P50Ms')} / ${v('P99Ms')} / ${v('P999Ms')} ${prefix === 'e2e' ? 'e2e' : 'rtt'}`;
+  return `${v('P50Ms')} / ${v('P99Ms')} / ${v('P999Ms')} ${prefix === 'e2e' || prefix === 'append' ? prefix : 'rtt'}`;
 }
 
 function rssCell(s: SummarizedScenario): string {
@@ -71,6 +71,9 @@ export function formatReport(r: BenchReport): string {
   out.push(table(['scenario', 'MB/s', 'records/s', 'vs ceiling', 'latency p50 / p99 / p99.9 ms', 'broker CPU% all/loop', 'broker RSS MB', 'client CPU%'], rows, [false, true, true, true, true, true, true, true]));
   const partitions = r.scenarios.find((s) => s.kind === 'partitions');
   out.push('(broker CPU: whole process / main thread (event loop); 100 = one core. rtt = produce request round trip.)');
+  if (r.scenarios.some((s) => s.kind === 'log')) {
+    out.push('(log-* rows: the storage engine alone, in process (no broker, no network); CPU is this process\'s; vs ceiling = share of the disk write+fdatasync ceiling; append = append (+ flush) call to durable/written)');
+  }
   if (partitions) out.push('(partitions row RSS: idle empty / max under load / 3 s after load / after the idle settle time)');
   for (const s of r.scenarios) if (s.skipped !== null) out.push(`(${s.name} skipped: ${s.skipped})`);
   out.push('');
