@@ -40,6 +40,7 @@ import { groupConfigFrom } from './group/group-config.js';
 import { TxnCoordinator } from './txn/txn-coordinator.js';
 import { txnConfigFrom } from './txn/txn-config.js';
 import { LocalMarkerWriter } from './txn/txn-marker-writer.js';
+import { ClusterMarkerWriter } from './txn/cluster-marker-writer.js';
 
 export const METADATA_LOG_NAME = '__cluster_metadata-0';
 const PLAINTEXT = 0;
@@ -66,6 +67,8 @@ export class KrillNode implements BrokerServices {
   producerIds!: ProducerIdManager;
   txns!: TxnCoordinator;
   txnMarkers!: LocalMarkerWriter;
+  /** Sends transaction markers to each partition's leader (local ones through txnMarkers). */
+  private clusterMarkers: ClusterMarkerWriter | null = null;
   private logs!: LogManager;
   private readonly listeners: KafkaListener[] = [];
   private advertised: Listener[] = [];
@@ -146,13 +149,22 @@ export class KrillNode implements BrokerServices {
     this.producerIds = new ProducerIdManager(() => this.controller.allocateProducerIds(this.nodeId, PRODUCER_ID_BLOCK_SIZE));
     // Transaction coordinator: loads the __transaction_state partitions led here, finishes decided transactions.
     this.txnMarkers = new LocalMarkerWriter({ replicas: this.replicas, groups: this.groups, image: () => this.controller.image() });
+    this.clusterMarkers = new ClusterMarkerWriter({
+      nodeId: this.nodeId,
+      local: this.txnMarkers,
+      image: () => this.controller.image(),
+      listenerName: this.config.raw('inter.broker.listener.name'),
+      // The leader answers once the marker is replicated (acks=all), so allow its append timeout and some.
+      requestTimeoutMs: Number(this.config.raw('krill.replication.append.timeout.ms') ?? 30_000) + 5000,
+      log: this.log.child({ component: 'txn-markers' }),
+    });
     this.txns = new TxnCoordinator({
       nodeId: this.nodeId,
       config: txnConfigFrom(this.config),
       replicas: this.replicas,
       image: () => this.controller.image(),
       generateProducerId: () => this.producerIds.generate(),
-      markers: this.txnMarkers,
+      markers: this.clusterMarkers,
       log: this.log.child({ component: 'txn' }),
     });
     this.replicas.setTxnVerifier((producerId, epoch, topic, partition) => this.txns.verifyForProduce(producerId, epoch, topic, partition));
@@ -355,6 +367,7 @@ export class KrillNode implements BrokerServices {
     for (const l of this.listeners) await l.stop();
     if (!this.external) await this.controller?.stop();
     await this.txns?.close();
+    this.clusterMarkers?.close();
     await this.groups?.close();
     await this.replicas?.close();
     await this.logs?.close();
