@@ -180,4 +180,24 @@ describe('transactions over three brokers', () => {
     expect(await ends(node, partition)).toEqual([9n, 9n]);
     expect((await readTopic(kafka, TOPIC, { count: 12 })).sort()).toEqual(valuesWith('', ['c1', 'c2']));
   }, 40_000);
+
+  it('retries the markers of a partition whose leader crashes until the new leader takes them', async () => {
+    await cluster.startNode(1);
+    const any = await rawTo(firstNode());
+    const coordinator = (await any.request(10, 4, { keyType: 1, coordinatorKeys: ['spread'] })).coordinators[0]?.nodeId;
+    const partition = [0, 1, 2].find((p) => leaderOf(cluster, TOPIC, p) !== coordinator) as number;
+    const victim = leaderOf(cluster, TOPIC, partition);
+    const txn = await producer.transaction();
+    for (const p of [0, 1, 2]) await txn.send({ topic: TOPIC, messages: [0, 1].map((i) => ({ partition: p, key: `${p}`, value: `c3-${p}-${i}` })) });
+    // The leader goes away without a controlled shutdown while the coordinator sends it the marker.
+    const crash = cluster.stopNode(victim, { controlled: false });
+    await txn.commit();
+    await crash;
+    await waitForState('spread', 'CompleteCommit');
+    const leader = leaderOf(cluster, TOPIC, partition);
+    expect(leader).not.toBe(victim);
+    const [end, stable] = await ends(cluster.nodes.get(leader) as KrillNode, partition);
+    expect(stable).toBe(end);
+    expect((await readTopic(kafka, TOPIC, { count: 18 })).sort()).toEqual(valuesWith('', ['c1', 'c2', 'c3']));
+  }, 40_000);
 });
