@@ -2,7 +2,8 @@
  * Positional file I/O helpers over fs/promises FileHandle, and the naming of
  * segment files. No mmap; every read and write names its position.
  */
-import { constants, type FileHandle, open, rename, stat, unlink } from 'node:fs/promises';
+import { writevSync } from 'node:fs';
+import { constants, type FileHandle, open, rename, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export type SegmentFileKind = 'log' | 'index' | 'timeindex';
@@ -70,6 +71,48 @@ export async function writevAt(fh: FileHandle, bufs: readonly Buffer[], position
     while (i < pending.length && left >= (pending[i] as Buffer).length) left -= (pending[i++] as Buffer).length;
     pending = pending.slice(i);
     if (left > 0 && pending.length > 0) pending[0] = (pending[0] as Buffer).subarray(left);
+  }
+}
+
+/**
+ * Writes the buffers back to back at position with synchronous writev calls:
+ * a write into the page cache is a memory copy, cheaper on the calling
+ * thread than a hop through the libuv thread pool. (fsync stays asynchronous.)
+ */
+export function writevSyncAt(fd: number, bufs: readonly Buffer[], position: number): void {
+  let pending = bufs.filter((b) => b.length > 0);
+  let pos = position;
+  while (pending.length > 0) {
+    const chunk = pending.slice(0, MAX_IOVECS);
+    const written = writevSync(fd, chunk, pos);
+    pos += written;
+    let left = written;
+    let i = 0;
+    while (i < pending.length && left >= (pending[i] as Buffer).length) left -= (pending[i++] as Buffer).length;
+    pending = pending.slice(i);
+    if (left > 0 && pending.length > 0) pending[0] = (pending[0] as Buffer).subarray(left);
+  }
+}
+
+/** Cuts the file at path to length; false when it does not exist. */
+export async function truncateIfExists(path: string, length: number): Promise<boolean> {
+  try {
+    await truncate(path, length);
+    return true;
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return false;
+    throw err;
+  }
+}
+
+/** Replaces the file's contents with data and fdatasyncs it (not atomic: index files are rebuilt when torn). */
+export async function writeFileSynced(path: string, data: Buffer): Promise<void> {
+  const fh = await openReadWrite(path, true);
+  try {
+    await writeAt(fh, data, 0);
+    await fh.datasync();
+  } finally {
+    await fh.close();
   }
 }
 

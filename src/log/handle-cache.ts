@@ -1,9 +1,15 @@
 /**
- * A bounded LRU of read-only file handles for segment reads. Segments that
- * are not being appended to keep no descriptor of their own: reads borrow one
- * from here, opened lazily; beyond `limit` idle handles the least recently
- * used are closed. A handle in use is never closed under its user: eviction
- * (file deleted or truncated away) only unmaps it and closes it once idle.
+ * A bounded LRU of file handles for segment `.log` files. No segment keeps a
+ * descriptor of its own: reads borrow a read-only handle from here, and the
+ * active segment's appends and fsyncs borrow a read-write one (`write`),
+ * both opened lazily; beyond `limit` idle handles the least recently used
+ * are closed, so the descriptors a broker holds stay bounded however many
+ * partitions it has. A handle in use is never closed under its user:
+ * eviction (file deleted or truncated away, or a read-only handle replaced
+ * by a read-write one) only unmaps it and closes it once idle.
+ *
+ * fsync through a handle opened after the write still covers the write
+ * (durability is per file, not per descriptor).
  *
  * One cache may be shared by every log of a LogManager.
  */
@@ -13,6 +19,8 @@ import { sep } from 'node:path';
 interface Entry {
   readonly path: string;
   readonly handle: Promise<FileHandle>;
+  /** Opened read-write. */
+  readonly writable: boolean;
   refs: number;
   /** Unmapped from the cache; close when refs drops to 0. */
   doomed: boolean;
@@ -41,11 +49,18 @@ export class HandleCache {
     return this.#entries.has(path);
   }
 
-  /** Runs fn with a read-only handle on path, opening it if needed. */
-  async use<T>(path: string, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  /**
+   * Runs fn with a handle on path, opening it if needed: read-only, or
+   * read-write (never creating the file) when `write`.
+   */
+  async use<T>(path: string, fn: (fh: FileHandle) => Promise<T>, write = false): Promise<T> {
     let entry = this.#entries.get(path);
+    if (entry !== undefined && write && !entry.writable) {
+      this.evict(path);
+      entry = undefined;
+    }
     if (entry === undefined) {
-      entry = { path, handle: open(path, 'r'), refs: 0, doomed: false };
+      entry = { path, handle: open(path, write ? 'r+' : 'r'), writable: write, refs: 0, doomed: false };
       this.#opened++;
       // Failed opens must not stay cached; the rejection is observed by the awaiter below.
       entry.handle.catch(() => this.#forget(path, entry as Entry));

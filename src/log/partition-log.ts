@@ -266,7 +266,8 @@ export class PartitionLog {
    */
   async #retryingRead<T>(attempt: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
-      this.#checkOpen();
+      // A failed log is offline for reads too, as Kafka takes its log dir offline.
+      this.#checkWritable();
       try {
         return await attempt();
       } catch (err) {
