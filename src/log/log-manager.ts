@@ -3,8 +3,11 @@
  *
  * A partition lives in `<logDir>/<topic>-<partition>`; topic names may
  * contain '-' and '.', so the name splits on the last '-'. New partitions go
- * to the log dir holding the fewest. All logs share one bounded cache of read
- * handles (only active segments keep handles of their own).
+ * to the log dir holding the fewest. All logs share one bounded cache of
+ * `.log` file handles (reads, appends and fsyncs borrow from it, so the
+ * descriptors held stay bounded however many partitions there are) and one
+ * flush cycle (LogFlusher): the fsyncs of every log that asked for one
+ * since the previous cycle run together.
  *
  * Periodic work is driven from outside, so no timer hides in here:
  * `flushDue` (flush.ms), `cleanupDue` (retention, every
@@ -24,6 +27,7 @@ import { type LogConfig, resolveLogConfig } from './log-config.js';
 import { readCleanerCheckpoint, writeCleanerCheckpoint } from './cleaner-checkpoint.js';
 import { cleanLog, type CleanStats } from './cleaner.js';
 import { DeferredDeletes } from './deferred-deletes.js';
+import { LogFlusher } from './log-flusher.js';
 import { PartitionLog } from './partition-log.js';
 import { applyRetention } from './retention.js';
 
@@ -93,6 +97,7 @@ export class LogManager {
   readonly #logs = new Map<string, TopicPartitionLog>();
   readonly #pending = new Map<string, { readonly promise: Promise<PartitionLog>; readonly logDir: string }>();
   readonly #deletes = new DeferredDeletes();
+  readonly #flusher = new LogFlusher();
   readonly #cleanerCheckpoints = new WeakMap<PartitionLog, number | null>();
   /** When kept tombstones of a log may be removed (a cleaning is then due even without dirty data). */
   readonly #tombstoneHorizons = new WeakMap<PartitionLog, number>();
@@ -115,6 +120,11 @@ export class LogManager {
 
   get handleCache(): HandleCache {
     return this.#handles;
+  }
+
+  /** The broker-wide flush cycle every log's flush() goes through. */
+  get flusher(): LogFlusher {
+    return this.#flusher;
   }
 
   /** Opens every partition log found in the log dirs, recovering as needed. */
@@ -339,6 +349,6 @@ export class LogManager {
 
   #openLog(dir: string, config: LogConfig, topic: string, partition: number): Promise<PartitionLog> {
     const logger = this.#logger.child({ component: 'log', topic, partition });
-    return PartitionLog.open(dir, config, logger, { now: this.#now, handles: this.#handles, deletes: this.#deletes });
+    return PartitionLog.open(dir, config, logger, { now: this.#now, handles: this.#handles, deletes: this.#deletes, flusher: this.#flusher });
   }
 }

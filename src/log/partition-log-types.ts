@@ -2,6 +2,7 @@
 import type { AppendPlan } from './append-plan.js';
 import type { DeferredDeletes } from './deferred-deletes.js';
 import type { HandleCache } from './handle-cache.js';
+import type { LogFlusher } from './log-flusher.js';
 
 export interface PartitionLogOptions {
   /** Wall clock in ms (for time-based rolling and flush bookkeeping). */
@@ -10,6 +11,8 @@ export interface PartitionLogOptions {
   readonly handles?: HandleCache;
   /** Where `.deleted` segment files wait for removal; shared by a LogManager's logs, a private one otherwise. */
   readonly deletes?: DeferredDeletes;
+  /** Broker-wide flush cycles (a LogManager's); the log group-commits its own fsyncs otherwise. */
+  readonly flusher?: LogFlusher;
 }
 
 export interface AppendOptions {

@@ -29,6 +29,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { type AppendPlan, assignOffsets, keepOffsets } from './append-plan.js';
+import { AppendQueue } from './append-queue.js';
 import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
 import {
   CorruptLogError,
@@ -42,15 +43,14 @@ import {
 import { fsyncDir, isErrno } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { HandleCache } from './handle-cache.js';
-import type { AppendGroup, AppendOptions, AppendResult, PartitionLogOptions, PendingAppend, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
-import { MAX_GROUP_APPENDS, MAX_GROUP_BYTES } from './partition-log-types.js';
+import type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
+import type { LogFlusher } from './log-flusher.js';
 import type { LogConfig } from './log-config.js';
 import { DeferredDeletes } from './deferred-deletes.js';
 import { loadLog, segmentSettings } from './log-loader.js';
 import { abandonCleaned, swapInCleaned, type CleanedSegment } from './cleaner-swap.js';
-import { shouldRoll } from './roll-policy.js';
 import { Segment } from './segment.js';
-import { checkOffset, findMaxTimestamp, findOffsetForTimestamp, floorSegment } from './segment-queries.js';
+import { checkOffset, findMaxTimestamp, findOffsetForTimestamp, floorSegment, readSegments } from './segment-queries.js';
 import { SerialQueue } from './serial-queue.js';
 
 export type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
@@ -67,7 +67,11 @@ export class PartitionLog {
   readonly #deletes: DeferredDeletes;
   #version = 0;
   readonly #queue = new SerialQueue();
+  /** Per-log group commit, used when no broker-wide flusher is given. */
   readonly #commit: GroupCommit;
+  readonly #flusher: LogFlusher | null;
+  readonly #appends: AppendQueue;
+  #syncRuns = 0;
   /** Sorted by base offset; replaced (never mutated) so readers can hold a snapshot. */
   #segments: readonly Segment[];
   #logStartOffset: number;
@@ -80,10 +84,9 @@ export class PartitionLog {
   #closed = false;
   #closing: Promise<void> | null = null;
   #failed: unknown = null;
-  /** The group still accepting appends (it has not started writing), if any. */
-  #openGroup: AppendGroup | null = null;
 
-  private constructor(dir: string, config: LogConfig, logger: Logger, now: () => number, handles: HandleCache, owns: boolean, deletes: DeferredDeletes) {
+  private constructor(dir: string, config: LogConfig, logger: Logger, now: () => number, handles: HandleCache, owns: boolean, options: PartitionLogOptions) {
+    const deletes = options.deletes ?? new DeferredDeletes();
     this.#dir = dir;
     this.#deletes = deletes;
     this.#config = config;
@@ -92,6 +95,18 @@ export class PartitionLog {
     this.#handles = handles;
     this.#ownsHandles = owns;
     this.#commit = new GroupCommit(() => this.#syncAll());
+    this.#flusher = options.flusher ?? null;
+    this.#appends = new AppendQueue({
+      queue: this.#queue,
+      active: () => this.#active,
+      config: () => this.#config,
+      now: () => this.#now(),
+      roll: (baseOffset) => this.#roll(baseOffset),
+      written: (lastOffset) => {
+        this.#writtenOffset = lastOffset + 1;
+      },
+      guard: (io) => this.#guard(io),
+    });
     this.#segments = [];
     this.#logStartOffset = 0;
     this.#nextOffset = 0;
@@ -105,8 +120,7 @@ export class PartitionLog {
     const now = options.now ?? Date.now;
     const owns = options.handles === undefined;
     const handles = options.handles ?? new HandleCache();
-    const deletes = options.deletes ?? new DeferredDeletes();
-    const log = new PartitionLog(dir, config, logger ?? pino({ level: 'silent' }), now, handles, owns, deletes);
+    const log = new PartitionLog(dir, config, logger ?? pino({ level: 'silent' }), now, handles, owns, options);
     const loaded = await loadLog(dir, config, { logger: log.#logger, handles, nowMs: now() });
     log.#segments = loaded.segments;
     log.#logStartOffset = loaded.logStartOffset;
@@ -157,9 +171,9 @@ export class PartitionLog {
     return this.#lastFlushMs;
   }
 
-  /** Number of group-commit syncs started (for tests and metrics). */
+  /** Number of fsync rounds started (for tests and metrics). */
   get fsyncCount(): number {
-    return this.#commit.runs;
+    return this.#syncRuns;
   }
 
   get isClosed(): boolean {
@@ -204,7 +218,7 @@ export class PartitionLog {
       return Promise.reject(err);
     }
     this.#nextOffset = plan.lastOffset + 1;
-    const written = new Promise<void>((resolve, reject) => this.#enqueueAppend({ buf: batches, plan, resolve, reject }));
+    const written = new Promise<void>((resolve, reject) => this.#appends.enqueue({ buf: batches, plan, resolve, reject }));
     return written.then(async () => {
       if (this.unflushedMessages >= this.#config.flushIntervalMessages) await this.flush();
       return {
@@ -234,7 +248,7 @@ export class PartitionLog {
         throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#dir);
       }
       if (offset === logEndOffset) return { records: EMPTY, logStartOffset, logEndOffset };
-      const records = await this.#readSegments(offset, maxBytes, minOneBatch, maxOffset);
+      const records = await readSegments(this.#segments, offset, maxBytes, minOneBatch, maxOffset);
       return { records, logStartOffset, logEndOffset };
     });
   }
@@ -279,10 +293,15 @@ export class PartitionLog {
     }
   }
 
-  /** fsyncs completed writes (log and index files). Concurrent calls share syncs. */
+  /**
+   * fsyncs the writes completed so far. Concurrent calls share syncs: in the
+   * broker-wide flush cycle of the LogManager's LogFlusher, or in this log's
+   * own group commit.
+   */
   flush(): Promise<void> {
     if (this.#failed !== null) return Promise.reject(new LogFailedError(this.#dir, this.#failed));
     if (this.#closed && this.#closing !== null) return this.#closing;
+    if (this.#flusher !== null) return this.#flusher.request(this, () => this.#syncAll());
     return this.#commit.run();
   }
 
@@ -299,7 +318,7 @@ export class PartitionLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.#openGroup = null; // later appends go after this truncation
+    this.#appends.cut(); // later appends go after this truncation
     if (offset >= this.#nextOffset) return this.#queue.run(() => Promise.resolve());
     this.#version++;
     const full = offset < this.#logStartOffset;
@@ -316,7 +335,7 @@ export class PartitionLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.#openGroup = null;
+    this.#appends.cut();
     this.#version++;
     this.#nextOffset = offset;
     this.#logStartOffset = offset;
@@ -338,7 +357,7 @@ export class PartitionLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    this.#openGroup = null;
+    this.#appends.cut();
     const start = Math.max(offset, this.#logStartOffset);
     // Segments left below the start (e.g. by a crash before their deletion) go too.
     const stale = (this.#segments[1]?.baseOffset ?? Number.POSITIVE_INFINITY) <= start;
@@ -417,76 +436,6 @@ export class PartitionLog {
     }
   }
 
-  /** Adds an accepted append to the open write group, or opens a new group on the queue. */
-  #enqueueAppend(append: PendingAppend): void {
-    let group = this.#openGroup;
-    if (group === null || group.appends.length >= MAX_GROUP_APPENDS || group.bytes + append.plan.bytes > MAX_GROUP_BYTES) {
-      const fresh: AppendGroup = { appends: [], bytes: 0 };
-      this.#openGroup = fresh;
-      group = fresh;
-      void this.#queue.run(() => {
-        if (this.#openGroup === fresh) this.#openGroup = null;
-        return this.#writeGroup(fresh.appends);
-      });
-    }
-    group.appends.push(append);
-    group.bytes += append.plan.bytes;
-  }
-
-  /**
-   * Writes a group: consecutive appends that fit the active segment go out
-   * in one vectored write; a roll in between splits the group. Each append
-   * settles once its own bytes are written.
-   */
-  async #writeGroup(appends: readonly PendingAppend[]): Promise<void> {
-    let settled = 0;
-    try {
-      await this.#guard(async () => {
-        let seg = this.#active;
-        let run: PendingAppend[] = [];
-        let runBytes = 0;
-        const writeRun = async (): Promise<void> => {
-          if (run.length === 0) return;
-          await seg.append(run.map((a) => ({ buf: a.buf, batches: a.plan.batches })));
-          this.#writtenOffset = (run[run.length - 1] as PendingAppend).plan.lastOffset + 1;
-          for (const a of run) a.resolve();
-          settled += run.length;
-          run = [];
-          runBytes = 0;
-        };
-        for (const a of appends) {
-          if (this.#shouldRoll(seg, a.plan, run, runBytes)) {
-            await writeRun();
-            seg = await this.#roll(a.plan.baseOffset);
-          }
-          run.push(a);
-          runBytes += a.plan.bytes;
-        }
-        await writeRun();
-      });
-    } catch (err) {
-      for (const a of appends.slice(settled)) a.reject(err);
-    }
-  }
-
-  #shouldRoll(seg: Segment, plan: AppendPlan, pending: readonly PendingAppend[], pendingBytes: number): boolean {
-    return shouldRoll(
-      {
-        segmentBaseOffset: seg.baseOffset,
-        segmentBytes: seg.size,
-        pendingBytes,
-        indexFull: seg.indexFull,
-        rollBaseTimestamp: seg.rollBaseTimestamp ?? pending[0]?.plan.batches[0]?.maxTimestamp ?? null,
-        segmentCreatedMs: seg.createdMs,
-        nowMs: this.#now(),
-        appendBytes: plan.bytes,
-        appendLastOffset: plan.lastOffset,
-        appendMaxTimestamp: plan.maxTimestamp,
-      },
-      this.#config,
-    );
-  }
-
   /** Seals the active segment and starts a new one at baseOffset. */
   async #roll(baseOffset: number): Promise<Segment> {
     const old = this.#active;
@@ -506,15 +455,6 @@ export class PartitionLog {
     await this.#persistCheckpoint();
     this.#logger.debug({ dir: this.#dir, baseOffset, previous: old.baseOffset, previousBytes: old.size }, 'rolled segment');
     return seg;
-  }
-
-  async #readSegments(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Promise<Buffer> {
-    const segs = this.#segments;
-    for (let i = Math.max(0, floorSegment(segs, offset)); i < segs.length; i++) {
-      const records = await (segs[i] as Segment).read(offset, maxBytes, minOneBatch, maxOffset);
-      if (records !== null) return records;
-    }
-    return EMPTY;
   }
 
   async #truncateSegments(offset: number): Promise<void> {
@@ -571,8 +511,9 @@ export class PartitionLog {
     return writeCheckpoint(this.#dir, { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint });
   }
 
-  /** One group-commit round: sync every segment still holding write handles. */
+  /** One fsync round: sync every segment still open for appends. */
   async #syncAll(): Promise<void> {
+    this.#syncRuns++;
     const target = this.#writtenOffset;
     const writable = this.#segments.filter((s) => s.isWritable);
     try {
@@ -592,7 +533,7 @@ export class PartitionLog {
     // Only a healthy log being kept needs its data synced and sealed.
     const keep = this.#failed === null && clean;
     try {
-      if (keep) await this.#commit.run();
+      if (keep) await this.#syncAll();
       for (const seg of this.#segments) {
         if (keep) await seg.seal();
         else await seg.close();

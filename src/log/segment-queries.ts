@@ -47,3 +47,14 @@ export async function findMaxTimestamp(segs: readonly Segment[]): Promise<Timest
   }
   return best;
 }
+
+const EMPTY = Buffer.alloc(0);
+
+/** Reads from the first segment (from the one holding offset) that has a batch at or after it; empty at the end. */
+export async function readSegments(segs: readonly Segment[], offset: number, maxBytes: number, minOneBatch: boolean, maxOffset: number): Promise<Buffer> {
+  for (let i = Math.max(0, floorSegment(segs, offset)); i < segs.length; i++) {
+    const records = await (segs[i] as Segment).read(offset, maxBytes, minOneBatch, maxOffset);
+    if (records !== null) return records;
+  }
+  return EMPTY;
+}
