@@ -72,7 +72,8 @@ export function formatReport(r: BenchReport): string {
   const partitions = r.scenarios.find((s) => s.kind === 'partitions');
   out.push('(broker CPU: whole process / main thread (event loop); 100 = one core. rtt = produce request round trip.)');
   if (r.scenarios.some((s) => s.kind === 'log')) {
-    out.push('(log-* rows: the storage engine alone, in process (no broker, no network); CPU is this process\'s; vs ceiling = share of the disk write+fdatasync ceiling; append = append (+ flush) call to durable/written)');
+    out.push('(log-* rows: the storage engine alone, in process (no broker, no network); CPU is this process\'s; append = one append (+ flush) call until written (durable).');
+    out.push(' vs ceiling = share of the disk ceiling, a serial write+fdatasync loop: group commit overlaps writes with syncs, and page-cache writes, warm reads and warm recovery do not wait for the disk, so over 100% is possible)');
   }
   if (partitions) out.push('(partitions row RSS: idle empty / max under load / 3 s after load / after the idle settle time)');
   for (const s of r.scenarios) if (s.skipped !== null) out.push(`(${s.name} skipped: ${s.skipped})`);
