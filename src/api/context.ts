@@ -45,4 +45,11 @@ export interface RequestContext {
   readonly listenerScope: ListenerScope;
   readonly clientAddress: string;
   readonly broker: BrokerServices;
+  /**
+   * Marks this request's ordering point: its effects are now ordered against
+   * later requests on the connection (Produce: appends queued, offsets
+   * assigned), so a following pipelined request may start. Idempotent;
+   * returning from the handler implies it. See ApiSpec.pipelined.
+   */
+  sequenced(): void;
 }

@@ -14,6 +14,12 @@
  * the request's timeout_ms: REQUEST_TIMED_OUT after it,
  * NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas before the
  * append, NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank below it after.
+ *
+ * Pipelined (server/request-pipeline.ts): ReplicaManager.append validates
+ * and queues each append synchronously (the log assigns offsets before it
+ * returns), so once every partition's append is called the request is
+ * sequenced and the next Produce on the connection may start while these
+ * writes (and acks=-1 waits) complete. Responses still go out in order.
  */
 import { produceRequestMeta } from '../protocol/generated/produce-request.js';
 import { produceResponseMeta, type PartitionProduceResponse, type TopicProduceResponse } from '../protocol/generated/produce-response.js';
@@ -28,6 +34,7 @@ registerApi({
   minVersion: 0,
   acceptFrom: 3,
   maxVersion: 11,
+  pipelined: true,
   async handle(ctx, req) {
     const acks = req.acks;
     const replicas = ctx.broker.replicas;
@@ -69,6 +76,7 @@ registerApi({
         return out;
       }),
     }));
+    ctx.sequenced(); // every append above is queued: later produces land after these
     await Promise.all(pending);
     if (acks === 0) return failed ? CLOSE_CONNECTION : NO_RESPONSE;
     const image = ctx.broker.image();

@@ -46,6 +46,14 @@ export interface ApiSpec<Req, Res> {
   acceptFrom?: number;
   /** Listener scopes served; defaults to the schema's `listeners` (broker and/or controller). */
   listeners?: readonly ListenerScope[];
+  /**
+   * Pipelining (server/request-pipeline.ts): a request of this API may start
+   * before the previous request on its connection is done, once that one is
+   * sequenced. Set it only for a handler that calls ctx.sequenced() at its
+   * ordering point and whose effects need no more than that from earlier
+   * requests (Produce). Others run one at a time per connection.
+   */
+  pipelined?: boolean;
   handle(ctx: RequestContext, req: Req): Promise<Input<Res> | NoResponse | CloseConnection> | Input<Res> | NoResponse | CloseConnection;
 }
 
@@ -56,6 +64,7 @@ export interface RegisteredApi {
   maxVersion: number;
   acceptFrom: number;
   listeners: ReadonlySet<ListenerScope>;
+  pipelined: boolean;
   request: SchemaMeta<unknown>;
   response: SchemaMeta<unknown>;
   handle(ctx: RequestContext, req: unknown): Promise<unknown> | unknown;
@@ -77,6 +86,7 @@ export function registerApi<Req, Res>(spec: ApiSpec<Req, Res>): void {
     maxVersion: spec.maxVersion,
     acceptFrom: spec.acceptFrom ?? spec.minVersion,
     listeners: new Set(spec.listeners ?? scopesOf(spec.request.listeners)),
+    pipelined: spec.pipelined ?? false,
     request: spec.request as SchemaMeta<unknown>,
     response: spec.response as SchemaMeta<unknown>,
     handle: spec.handle as RegisteredApi['handle'],

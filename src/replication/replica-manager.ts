@@ -277,6 +277,11 @@ export class ReplicaManager {
   /**
    * Appends to a partition led here. timeoutMs bounds the acks=-1 wait for
    * the ISR (the produce request's timeout).
+   *
+   * Checks, producer state and the log's offset assignment all happen
+   * before this returns its promise (no await before p.log.append), so
+   * appends called one after another land in that order; pipelined Produce
+   * (api/produce.ts) relies on it.
    */
   async append(topic: string, index: number, records: Buffer, acks: number, origin: AppendOrigin = 'client', timeoutMs = this.settings.requestTimeoutMs): Promise<AppendResult> {
     const p = this.leaderPartition(topic, index);
