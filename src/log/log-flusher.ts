@@ -13,6 +13,10 @@
  * answered by an fsync that began after its request, which covers every
  * write completed before the request, exactly the per-log group commit's
  * guarantee.
+ *
+ * At most `maxParallel` fsyncs of a cycle are in flight at once: each holds
+ * a descriptor from the handle cache, and the thread pool runs only a few
+ * at a time anyway.
  */
 
 interface Request {
@@ -29,6 +33,10 @@ export class LogFlusher {
   #scheduled = false;
   #cycles = 0;
   #syncs = 0;
+
+  constructor(readonly maxParallel = 64) {
+    if (!Number.isSafeInteger(maxParallel) || maxParallel < 1) throw new RangeError(`flusher parallelism ${maxParallel}`);
+  }
 
   /** Cycles started (for tests and metrics). */
   get cycles(): number {
@@ -76,16 +84,19 @@ export class LogFlusher {
     this.#next = new Map();
     this.#cycles++;
     this.#syncs += batch.length;
-    await Promise.all(
-      batch.map(async (req) => {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < batch.length) {
+        const req = batch[next++] as Request;
         try {
           await req.sync();
           req.resolve();
         } catch (err) {
           req.reject(err);
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.maxParallel, batch.length) }, worker));
     this.#running = false;
     if (this.#next.size > 0) this.#schedule();
   }

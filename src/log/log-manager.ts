@@ -62,6 +62,9 @@ export interface TopicPartitionLog {
   readonly log: PartitionLog;
 }
 
+/** Logs closed at once on shutdown. */
+const CLOSE_CONCURRENCY = 32;
+
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 export function partitionDirName(topic: string, partition: number): string {
@@ -324,7 +327,20 @@ export class LogManager {
     await this.#cleanerRound?.catch(() => undefined);
     await this.#retentionRound?.catch(() => undefined);
     await Promise.all([...this.#pending.values()].map((p) => p.promise.catch(() => undefined)));
-    const results = await Promise.allSettled(this.all().map(({ log }) => log.close()));
+    // Bounded: each close writes index files and syncs (descriptors, thread pool).
+    const logs = this.all();
+    const results: Array<PromiseSettledResult<void>> = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < logs.length) {
+        const { log } = logs[next++] as TopicPartitionLog;
+        results.push(await log.close().then(
+          () => ({ status: 'fulfilled', value: undefined }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        ));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CLOSE_CONCURRENCY, logs.length) }, worker));
     await this.#handles.closeAll();
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
