@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runBench } from '../src/bench/main.js';
-import { benchOptions, configFromArgs } from '../src/bench/options.js';
+import { benchOptions, configFromArgs, needsBroker } from '../src/bench/options.js';
 import { brokerEntry, packageRoot } from '../src/bench/paths.js';
 
 function newestMtime(dir: string): number {
@@ -41,6 +41,8 @@ const argv = await benchOptions(yargs(hideBin(process.argv)).scriptName('npm run
   .strict()
   .help()
   .parseAsync();
-if (argv.build) ensureBuilt();
-const { exitCode } = await runBench(configFromArgs(argv));
+const cfg = configFromArgs(argv);
+// The log group runs in this process from source: no broker to build for it alone.
+if (argv.build && needsBroker(cfg.only, cfg.kafkajs)) ensureBuilt();
+const { exitCode } = await runBench(cfg);
 process.exit(exitCode);

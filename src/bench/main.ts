@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { loadavg, setPriority } from 'node:os';
 import type { BenchConfig } from './config.js';
 import { machineInfo } from './machine.js';
+import { needsBroker } from './options.js';
 import { brokerBuilt, brokerEntry } from './paths.js';
 import { Progress } from './progress.js';
 import { buildReport, writeReport, type BenchReport } from './report.js';
@@ -48,14 +49,16 @@ function selected(cfg: BenchConfig): Stage[] {
 }
 
 export async function runBench(cfg: BenchConfig): Promise<{ report: BenchReport; exitCode: number }> {
-  if (!brokerBuilt()) throw new Error(`the broker is not built (${brokerEntry} is missing): run npm run build`);
+  const stages = selected(cfg);
+  if (needsBroker(cfg.only, cfg.kafkajs) && !brokerBuilt()) {
+    throw new Error(`the broker is not built (${brokerEntry} is missing): run npm run build`);
+  }
   const startedAt = new Date();
   const progress = new Progress(0);
   const profileRoot = cfg.profile ? join(dirname(cfg.out), 'bench-profiles') : null;
   if (profileRoot) mkdirSync(profileRoot, { recursive: true });
   if (cfg.nice !== null) setPriority(cfg.nice);
   const ctx: RunContext = { cfg, pool: new WorkerPool(cfg.nice), progress, profileRoot, profiles: new Map() };
-  const stages = selected(cfg);
   // Ceilings run at both ends of the run (see runCeilings).
   progress.setTotal(stages.reduce((n, s) => n + s.steps(ctx), 0) + ceilingSteps(ctx));
   const notes: string[] = [`load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')}`];

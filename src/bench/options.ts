@@ -8,6 +8,15 @@ import { COMPRESSION_NAMES, defaultConfig, type BenchConfig, type CompressionNam
 
 export const GROUPS = ['log', 'produce', 'consume', 'latency', 'partitions', 'kafkajs'] as const;
 
+/** Groups that run in the orchestrator's process (no broker from dist/). */
+const IN_PROCESS_GROUPS: readonly string[] = ['log'];
+
+/** Whether the selected groups start broker processes (all of them do unless --only names in-process groups alone). */
+export function needsBroker(only: readonly string[], kafkajs = true): boolean {
+  const groups = only.length > 0 ? only : GROUPS.filter((g) => kafkajs || g !== 'kafkajs');
+  return groups.some((g) => !IN_PROCESS_GROUPS.includes(g));
+}
+
 export function benchOptions<T>(y: Argv<T>) {
   return y
     .option('quick', { type: 'boolean', default: false, describe: 'CI mode: one short repeat of everything (< 2 min), fails on an insane report' })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../src/bench/config.js';
 import type { MachineInfo } from '../../../src/bench/machine.js';
-import { configFromArgs, GROUPS } from '../../../src/bench/options.js';
+import { configFromArgs, GROUPS, needsBroker } from '../../../src/bench/options.js';
 import { buildReport } from '../../../src/bench/report.js';
 import { newResult, type ScenarioResult } from '../../../src/bench/results.js';
 import { sanityProblems } from '../../../src/bench/sanity.js';
@@ -93,5 +93,14 @@ describe('log options', () => {
   it('writes 64 MiB in quick mode and 1 GiB in full mode', () => {
     expect(defaultConfig(true).logBytes).toBe(64 * 2 ** 20);
     expect(defaultConfig(false).logBytes).toBe(2 ** 30);
+  });
+});
+
+describe('needsBroker', () => {
+  it('is false only when in-process groups alone are selected', () => {
+    expect(needsBroker(['log'])).toBe(false);
+    expect(needsBroker(['log', 'produce'])).toBe(true);
+    expect(needsBroker([])).toBe(true);
+    expect(needsBroker([], false)).toBe(true);
   });
 });
