@@ -60,6 +60,32 @@ export class InvalidBatchError extends LogError {
   readonly kafkaError = 'INVALID_RECORD';
 }
 
+/** A record error of a produce response (Kafka's BatchIndexAndErrorMessage). */
+export interface RecordErrorEntry {
+  readonly batchIndex: number;
+  readonly batchIndexErrorMessage: string | null;
+}
+
+/**
+ * A leader append to a compacted topic holds records without a key; Kafka's
+ * LogValidator refuses the whole batch with INVALID_RECORD and one record
+ * error per keyless record. `kafkaErrorCode` (87) lets the API edge map it
+ * without knowing this class; `recordErrors` is for the produce response.
+ */
+export class KeylessRecordError extends LogError {
+  readonly code = 'KRILL_LOG_KEYLESS_RECORD';
+  readonly kafkaError = 'INVALID_RECORD';
+  readonly kafkaErrorCode = 87;
+  readonly recordErrors: readonly RecordErrorEntry[];
+
+  constructor(topicPartition: string, recordIndexes: readonly number[]) {
+    const indexes = Array.isArray(recordIndexes) ? recordIndexes : [];
+    const each = `Compacted topic cannot accept message without key in topic partition ${topicPartition}.`;
+    super(`${indexes.length} record(s) rejected: ${each}`);
+    this.recordErrors = indexes.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: each }));
+  }
+}
+
 /** One append is larger than a whole segment may be. */
 export class RecordBatchTooLargeError extends LogError {
   readonly code = 'KRILL_LOG_BATCH_TOO_LARGE';
@@ -141,6 +167,7 @@ export const LOG_ERROR_CODES = [
   'KRILL_LOG_OFFSET_OUT_OF_RANGE',
   'KRILL_LOG_CORRUPT',
   'KRILL_LOG_INVALID_BATCH',
+  'KRILL_LOG_KEYLESS_RECORD',
   'KRILL_LOG_BATCH_TOO_LARGE',
   'KRILL_LOG_CLOSED',
   'KRILL_LOG_FAILED',

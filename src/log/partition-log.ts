@@ -26,13 +26,14 @@
  * Offsets are JS numbers (safe integers) throughout.
  */
 import { rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { type AppendPlan, assignOffsets, keepOffsets } from './append-plan.js';
 import { AppendQueue } from './append-queue.js';
 import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
 import {
   CorruptLogError,
+  KeylessRecordError,
   LogClosedError,
   LogError,
   LogFailedError,
@@ -43,6 +44,7 @@ import {
 import { fsyncDir, isErrno } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { HandleCache } from './handle-cache.js';
+import { keylessRecordIndexes } from './key-check.js';
 import type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
 import type { LogFlusher } from './log-flusher.js';
 import type { LogConfig } from './log-config.js';
@@ -201,7 +203,9 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one or more consecutive, validated v2 batches. Offsets are
+   * Appends one or more consecutive, validated v2 batches (refused with
+   * KeylessRecordError when the log is compacted and a record has no key,
+   * unless this is a follower append). Offsets are
    * assigned now by rewriting each batch's baseOffset in `batches` (the
    * caller's buffer is modified and must not change until the promise
    * settles); the bytes are written on the log's queue.
@@ -212,6 +216,10 @@ export class PartitionLog {
       this.#checkWritable();
       if (batches.length > this.#config.segmentBytes) {
         throw new RecordBatchTooLargeError(batches.length, this.#config.segmentBytes);
+      }
+      if (!opts.keepOffsets && this.#config.cleanupPolicy.compact) {
+        const keyless = keylessRecordIndexes(batches);
+        if (keyless.length > 0) throw new KeylessRecordError(basename(this.#dir), keyless);
       }
       plan = opts.keepOffsets ? keepOffsets(batches, this.#nextOffset) : assignOffsets(batches, this.#nextOffset, opts.logAppendTimeMs);
     } catch (err) {

@@ -4,7 +4,9 @@
  * converges, with the broker's background cleaner, to the newest value per
  * key at its original offset, tombstones gone after delete.retention.ms; a
  * kafkajs consumer reads the compacted log from the beginning across the
- * offset gaps; the result survives a restart.
+ * offset gaps; the result survives a restart. A produce with a keyless
+ * record to a compacted topic is refused with INVALID_RECORD (87), as
+ * Kafka's LogValidator refuses it, and nothing of the batch is appended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,5 +115,33 @@ describe('compaction', () => {
     krill = await startKrill({ dataDir, config: CONFIG });
     const again = krill.node.replicas.partition(topic, 0)!.log;
     expect((await readRecords(again)).filter((r) => r.offset < fillerStart)).toEqual(expected);
+  });
+
+  it('refuses a keyless record on a compacted topic with INVALID_RECORD, compressed or not', async () => {
+    const topic = 'keys-required';
+    const kafka = kafkaClient(krill.bootstrap);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+    const producer = kafka.producer({ retry: { retries: 0 } });
+    await producer.connect();
+    try {
+      await producer.send({ topic, acks: -1, messages: [{ key: 'k', value: 'keyed' }] });
+      for (const compression of [CompressionTypes.None, CompressionTypes.GZIP]) {
+        const err = await producer
+          .send({ topic, acks: -1, compression, messages: [{ key: 'k2', value: 'keyed' }, { value: 'no key' }] })
+          .then(() => null, (e: unknown) => e);
+        expect(err).not.toBeNull();
+        // kafkajs wraps the partition's error; its cause names the Kafka error.
+        const text = JSON.stringify(err, Object.getOwnPropertyNames(err)) + String((err as { cause?: unknown }).cause);
+        expect(text).toMatch(/INVALID_RECORD|failed the validation/);
+      }
+      const log = krill.node.replicas.partition(topic, 0)!.log;
+      expect(log.logEndOffset).toBe(1);
+      expect((await readRecords(log)).map((r) => r.key)).toEqual(['k']);
+    } finally {
+      await producer.disconnect();
+      await admin.disconnect();
+    }
   });
 });
