@@ -11,8 +11,14 @@
  * A __consumer_offsets partition goes through the group coordinator, which
  * commits or drops the transaction's pending offsets (a group coordinator
  * that is not ready answers NOT_LEADER_OR_FOLLOWER, so the sender retries).
- * Krill's own coordinator writes markers in process (src/txn/
- * txn-marker-writer.ts); this API serves other coordinators and tools.
+ * Krill's coordinators send it to the leaders of the partitions they do
+ * not lead (src/txn/cluster-marker-writer.ts) and write their own
+ * partitions' markers in process.
+ *
+ * Listeners: served where Kafka's schema says ("broker"), i.e. on every
+ * broker listener, the inter-broker one included, and never on CONTROLLER
+ * listeners. Kafka also requires CLUSTER_ACTION on the cluster; Krill has
+ * no authorizer yet, so any client reaching a broker listener may call it.
  */
 import { writeTxnMarkersRequestMeta } from '../protocol/generated/write-txn-markers-request.js';
 import { writeTxnMarkersResponseMeta, type WritableTxnMarkerResult } from '../protocol/generated/write-txn-markers-response.js';

@@ -6,10 +6,10 @@
  * code 0) or why not. LocalMarkerWriter writes to partitions this node
  * leads, in process: a __consumer_offsets partition through the group
  * coordinator (so its pending transactional offsets are resolved on the
- * shard's queue), any other through ReplicaManager. With more nodes, a
- * writer that sends WriteTxnMarkers to each partition's leader implements
- * the same interface; WriteTxnMarkers on this node is served by
- * LocalMarkerWriter.writeOne.
+ * shard's queue), any other through ReplicaManager. ClusterMarkerWriter
+ * (cluster-marker-writer.ts), the one the coordinator uses, routes each
+ * partition to its leader: here through LocalMarkerWriter, elsewhere with
+ * WriteTxnMarkers, which each node serves with LocalMarkerWriter.writeOne.
  *
  * Errors a partition gives, as Kafka's marker sender sorts them:
  * - done: written; or the partition no longer exists (its topic was
