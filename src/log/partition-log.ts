@@ -25,23 +25,18 @@
  *
  * Offsets are JS numbers (safe integers) throughout.
  */
-import { rm, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { type AppendPlan, assignOffsets, keepOffsets } from './append-plan.js';
 import { AppendQueue } from './append-queue.js';
-import { CLEAN_SHUTDOWN_FILE, writeCheckpoint } from './checkpoint.js';
 import {
-  CorruptLogError,
   KeylessRecordError,
   LogClosedError,
-  LogError,
   LogFailedError,
-  LogIoError,
   OffsetOutOfRangeError,
   RecordBatchTooLargeError,
 } from './errors.js';
-import { fsyncDir, isErrno } from './file-io.js';
 import { GroupCommit } from './group-commit.js';
 import { HandleCache } from './handle-cache.js';
 import { keylessRecordIndexes } from './key-check.js';
@@ -49,16 +44,16 @@ import type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, Rea
 import type { LogFlusher } from './log-flusher.js';
 import type { LogConfig } from './log-config.js';
 import { DeferredDeletes } from './deferred-deletes.js';
-import { loadLog, segmentSettings } from './log-loader.js';
-import { abandonCleaned, swapInCleaned, type CleanedSegment } from './cleaner-swap.js';
-import { Segment } from './segment.js';
-import { checkOffset, findMaxTimestamp, findOffsetForTimestamp, floorSegment, readSegments } from './segment-queries.js';
+import { loadLog } from './log-loader.js';
+import { abandonCleaned, type CleanedSegment } from './cleaner-swap.js';
+import { LogFiles } from './log-files.js';
+import type { Segment } from './segment.js';
+import { checkOffset, findMaxTimestamp, findOffsetForTimestamp, readSegments, retryingRead } from './segment-queries.js';
 import { SerialQueue } from './serial-queue.js';
 
 export type { AppendOptions, AppendResult, PartitionLogOptions, ReadOptions, ReadResult, TimestampAndOffset } from './partition-log-types.js';
 
 const EMPTY = Buffer.alloc(0);
-const READ_RETRIES = 3;
 export class PartitionLog {
   readonly #dir: string;
   #config: LogConfig;
@@ -74,14 +69,11 @@ export class PartitionLog {
   readonly #flusher: LogFlusher | null;
   readonly #appends: AppendQueue;
   #syncRuns = 0;
-  /** Sorted by base offset; replaced (never mutated) so readers can hold a snapshot. */
-  #segments: readonly Segment[];
+  /** Segments, completed writes, recovery point: changed only on the queue. */
+  readonly #files: LogFiles;
   #logStartOffset: number;
   /** Log end offset: advanced when an append is accepted, before its write. */
   #nextOffset: number;
-  /** End offset of completed writes. */
-  #writtenOffset: number;
-  #recoveryPoint: number;
   #lastFlushMs: number;
   #closed = false;
   #closing: Promise<void> | null = null;
@@ -100,20 +92,26 @@ export class PartitionLog {
     this.#flusher = options.flusher ?? null;
     this.#appends = new AppendQueue({
       queue: this.#queue,
-      active: () => this.#active,
+      active: () => this.#files.active,
       config: () => this.#config,
       now: () => this.#now(),
-      roll: (baseOffset) => this.#roll(baseOffset),
+      roll: (baseOffset) => this.#files.roll(baseOffset),
       written: (lastOffset) => {
-        this.#writtenOffset = lastOffset + 1;
+        this.#files.writtenOffset = lastOffset + 1;
       },
       guard: (io) => this.#guard(io),
     });
-    this.#segments = [];
+    this.#files = new LogFiles({
+      dir,
+      logger,
+      handles,
+      deletes,
+      now,
+      config: () => this.#config,
+      logStartOffset: () => this.#logStartOffset,
+    });
     this.#logStartOffset = 0;
     this.#nextOffset = 0;
-    this.#writtenOffset = 0;
-    this.#recoveryPoint = 0;
     this.#lastFlushMs = now();
   }
 
@@ -124,11 +122,11 @@ export class PartitionLog {
     const handles = options.handles ?? new HandleCache();
     const log = new PartitionLog(dir, config, logger ?? pino({ level: 'silent' }), now, handles, owns, options);
     const loaded = await loadLog(dir, config, { logger: log.#logger, handles, nowMs: now() });
-    log.#segments = loaded.segments;
+    log.#files.segments = loaded.segments;
     log.#logStartOffset = loaded.logStartOffset;
-    log.#nextOffset = log.#active.nextOffset;
-    log.#writtenOffset = log.#nextOffset;
-    log.#recoveryPoint = log.#nextOffset;
+    log.#nextOffset = log.#files.active.nextOffset;
+    log.#files.writtenOffset = log.#nextOffset;
+    log.#files.recoveryPoint = log.#nextOffset;
     log.#logger.debug(
       { dir, logStartOffset: log.#logStartOffset, logEndOffset: log.#nextOffset, segments: loaded.segments.length, clean: loaded.cleanShutdown },
       'log opened',
@@ -156,17 +154,17 @@ export class PartitionLog {
   /** Bytes of completed writes over all segments. */
   get size(): number {
     let total = 0;
-    for (const s of this.#segments) total += s.size;
+    for (const s of this.#files.segments) total += s.size;
     return total;
   }
 
   /** Offsets below this are known durable. */
   get recoveryPoint(): number {
-    return this.#recoveryPoint;
+    return this.#files.recoveryPoint;
   }
 
   get unflushedMessages(): number {
-    return Math.max(0, this.#writtenOffset - this.#recoveryPoint);
+    return Math.max(0, this.#files.writtenOffset - this.#files.recoveryPoint);
   }
 
   get lastFlushMs(): number {
@@ -184,12 +182,12 @@ export class PartitionLog {
 
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
-    return this.#segments.map((s) => s.baseOffset);
+    return this.#files.segments.map((s) => s.baseOffset);
   }
 
   /** The current segments, oldest first, the active one last (for retention and the cleaner; do not mutate). */
   segmentList(): readonly Segment[] {
-    return this.#segments;
+    return this.#files.segments;
   }
 
   /** Changes whenever existing segments are truncated, deleted or replaced. */
@@ -256,7 +254,7 @@ export class PartitionLog {
         throw new OffsetOutOfRangeError(offset, logStartOffset, logEndOffset, this.#dir);
       }
       if (offset === logEndOffset) return { records: EMPTY, logStartOffset, logEndOffset };
-      const records = await readSegments(this.#segments, offset, maxBytes, minOneBatch, maxOffset);
+      const records = await readSegments(this.#files.segments, offset, maxBytes, minOneBatch, maxOffset);
       return { records, logStartOffset, logEndOffset };
     });
   }
@@ -270,7 +268,7 @@ export class PartitionLog {
    * is at or after `offset` within the same batch. Null if no batch qualifies.
    */
   offsetForTimestamp(ts: number): Promise<TimestampAndOffset | null> {
-    return this.#retryingRead(() => findOffsetForTimestamp(this.#segments, this.#logStartOffset, ts));
+    return this.#retryingRead(() => findOffsetForTimestamp(this.#files.segments, this.#logStartOffset, ts));
   }
 
   /**
@@ -278,7 +276,7 @@ export class PartitionLog {
    * batch carrying it (batch granularity), or null when no batch has a timestamp.
    */
   maxTimestampAndOffset(): Promise<TimestampAndOffset | null> {
-    return this.#retryingRead(() => findMaxTimestamp(this.#segments));
+    return this.#retryingRead(() => findMaxTimestamp(this.#files.segments));
   }
 
   /**
@@ -286,19 +284,9 @@ export class PartitionLog {
    * (truncation, log start moves) shows as ENOENT: retry on the new segment
    * list, whose range checks then apply. Other I/O errors become LogIoError.
    */
-  async #retryingRead<T>(attempt: () => Promise<T>): Promise<T> {
-    for (let tries = 1; ; tries++) {
-      // A failed log is offline for reads too, as Kafka takes its log dir offline.
-      this.#checkWritable();
-      try {
-        return await attempt();
-      } catch (err) {
-        if (err instanceof LogError || err instanceof RangeError) throw err;
-        if (!isErrno(err, 'ENOENT') || tries >= READ_RETRIES) throw new LogIoError(this.#dir, err);
-        // The segment list is being changed (a swap retires segments before the new ones are in).
-        await this.#queue.idle();
-      }
-    }
+  #retryingRead<T>(attempt: () => Promise<T>): Promise<T> {
+    // A failed log is offline for reads too, as Kafka takes its log dir offline.
+    return retryingRead(this.#dir, attempt, () => this.#checkWritable(), () => this.#queue.idle());
   }
 
   /**
@@ -332,7 +320,7 @@ export class PartitionLog {
     const full = offset < this.#logStartOffset;
     this.#nextOffset = offset;
     if (full) this.#logStartOffset = offset;
-    return this.#queue.run(() => this.#guard(() => (full ? this.#truncateFully(offset) : this.#truncateSegments(offset))));
+    return this.#queue.run(() => this.#guard(() => (full ? this.#files.truncateFully(offset) : this.#files.truncateSegments(offset))));
   }
 
   /** Empties the log and restarts it at `offset` (a follower whose log end is below the leader's log start). */
@@ -347,7 +335,7 @@ export class PartitionLog {
     this.#version++;
     this.#nextOffset = offset;
     this.#logStartOffset = offset;
-    return this.#queue.run(() => this.#guard(() => this.#truncateFully(offset)));
+    return this.#queue.run(() => this.#guard(() => this.#files.truncateFully(offset)));
   }
 
   /**
@@ -368,11 +356,11 @@ export class PartitionLog {
     this.#appends.cut();
     const start = Math.max(offset, this.#logStartOffset);
     // Segments left below the start (e.g. by a crash before their deletion) go too.
-    const stale = (this.#segments[1]?.baseOffset ?? Number.POSITIVE_INFINITY) <= start;
+    const stale = (this.#files.segments[1]?.baseOffset ?? Number.POSITIVE_INFINITY) <= start;
     if (start === this.#logStartOffset && !stale) return this.#queue.run(() => Promise.resolve());
     this.#logStartOffset = start;
     this.#version++;
-    return this.#queue.run(() => this.#guard(() => this.#deleteBelow(start, reason)));
+    return this.#queue.run(() => this.#guard(() => this.#files.deleteBelow(start, reason)));
   }
 
   /**
@@ -384,7 +372,7 @@ export class PartitionLog {
   replaceSegments(sources: readonly Segment[], cleaned: CleanedSegment, version: number): Promise<number | null> {
     return this.#queue.run(() =>
       this.#guard(async () => {
-        const segs = this.#segments;
+        const segs = this.#files.segments;
         const at = segs.indexOf(sources[0] as Segment);
         const current = at >= 0 && this.#version === version && !this.#closed && sources.every((s, i) => segs[at + i] === s);
         const next = segs[at + sources.length];
@@ -392,13 +380,7 @@ export class PartitionLog {
           await abandonCleaned(cleaned);
           return null;
         }
-        const fresh = await swapInCleaned(this.#dir, sources, cleaned, {
-          settings: segmentSettings(this.#config),
-          handles: this.#handles,
-          nowMs: this.#now(),
-          dispose: (paths) => this.#deletes.schedule(paths, this.#now() + this.#config.fileDeleteDelayMs),
-        });
-        this.#segments = [...segs.slice(0, at), fresh, ...segs.slice(at + sources.length)];
+        await this.#files.swapIn(at, sources, cleaned);
         return ++this.#version;
       }),
     );
@@ -415,12 +397,6 @@ export class PartitionLog {
     this.#closing ??= this.#shutdown(false);
     await this.#closing;
     await rm(this.#dir, { recursive: true, force: true });
-  }
-
-  get #active(): Segment {
-    const seg = this.#segments[this.#segments.length - 1];
-    if (seg === undefined) throw new Error(`log ${this.#dir} has no segment`);
-    return seg;
   }
 
   #checkOpen(): void {
@@ -444,94 +420,16 @@ export class PartitionLog {
     }
   }
 
-  /** Seals the active segment and starts a new one at baseOffset. */
-  async #roll(baseOffset: number): Promise<Segment> {
-    const old = this.#active;
-    let kept = this.#segments;
-    if (old.size === 0) {
-      kept = kept.slice(0, -1);
-      this.#segments = kept;
-      await old.delete();
-    } else {
-      await old.seal();
-    }
-    const seg = await Segment.create(this.#dir, baseOffset, segmentSettings(this.#config), this.#handles, this.#now());
-    await fsyncDir(this.#dir);
-    this.#segments = [...kept, seg];
-    // Everything below the new base is in sealed (synced) segments.
-    this.#recoveryPoint = Math.max(this.#recoveryPoint, baseOffset);
-    await this.#persistCheckpoint();
-    this.#logger.debug({ dir: this.#dir, baseOffset, previous: old.baseOffset, previousBytes: old.size }, 'rolled segment');
-    return seg;
-  }
-
-  async #truncateSegments(offset: number): Promise<void> {
-    const segs = this.#segments;
-    const idx = Math.max(0, floorSegment(segs, offset));
-    const dropped = segs.slice(idx + 1);
-    const seg = segs[idx] as Segment;
-    this.#segments = segs.slice(0, idx + 1);
-    for (const d of dropped) await d.delete();
-    const problem = await seg.activate(this.#now());
-    if (problem !== null) throw new CorruptLogError(seg.logPath, problem.position, problem.problem);
-    const removedBytes = await seg.truncateTo(offset, this.#now());
-    this.#writtenOffset = Math.min(this.#writtenOffset, offset);
-    this.#recoveryPoint = Math.min(this.#recoveryPoint, seg.nextOffset);
-    await this.#persistCheckpoint();
-    this.#logger.info(
-      { dir: this.#dir, offset, removedBytes, deletedSegments: dropped.map((d) => d.baseOffset) },
-      'truncated log',
-    );
-  }
-
-  async #truncateFully(offset: number): Promise<void> {
-    const old = this.#segments;
-    for (const s of old) await s.delete();
-    const seg = await Segment.create(this.#dir, offset, segmentSettings(this.#config), this.#handles, this.#now());
-    this.#segments = [seg];
-    await fsyncDir(this.#dir);
-    this.#writtenOffset = offset;
-    this.#recoveryPoint = offset;
-    await this.#persistCheckpoint();
-    this.#logger.info({ dir: this.#dir, offset, deletedSegments: old.map((s) => s.baseOffset) }, 'emptied log');
-  }
-
-  async #deleteBelow(offset: number, reason: string): Promise<void> {
-    await this.#persistCheckpoint();
-    const active = this.#active;
-    // The active segment is wholly below: start a new one so it can go too.
-    if (active.size > 0 && active.nextOffset <= offset) await this.#roll(offset);
-    const segs = this.#segments;
-    let n = 0;
-    while (n + 1 < segs.length && (segs[n + 1] as Segment).baseOffset <= offset) n++;
-    if (n === 0) return;
-    const doomed = segs.slice(0, n);
-    this.#segments = segs.slice(n);
-    for (const d of doomed) d.retire();
-    const renamed: string[] = [];
-    for (const d of doomed) renamed.push(...(await d.renameToDeleted()));
-    await fsyncDir(this.#dir);
-    this.#deletes.schedule(renamed, this.#now() + this.#config.fileDeleteDelayMs);
-    this.#logger.info({ dir: this.#dir, logStartOffset: offset, reason, deletedSegments: doomed.map((d) => d.baseOffset) }, 'deleted old segments');
-  }
-
-  #persistCheckpoint(): Promise<void> {
-    return writeCheckpoint(this.#dir, { logStartOffset: this.#logStartOffset, recoveryPoint: this.#recoveryPoint });
-  }
-
   /** One fsync round: sync every segment still open for appends. */
   async #syncAll(): Promise<void> {
     this.#syncRuns++;
-    const target = this.#writtenOffset;
-    const writable = this.#segments.filter((s) => s.isWritable);
     try {
-      await Promise.all(writable.map((s) => s.sync()));
+      await this.#files.sync();
     } catch (err) {
       this.#failed ??= err;
       this.#logger.error({ dir: this.#dir, err }, 'fsync failed; refusing further appends');
       throw new LogFailedError(this.#dir, err);
     }
-    this.#recoveryPoint = Math.max(this.#recoveryPoint, Math.min(target, this.#writtenOffset));
     this.#lastFlushMs = this.#now();
   }
 
@@ -542,16 +440,7 @@ export class PartitionLog {
     const keep = this.#failed === null && clean;
     try {
       if (keep) await this.#syncAll();
-      for (const seg of this.#segments) {
-        if (keep) await seg.seal();
-        else await seg.close();
-      }
-      if (keep) {
-        this.#recoveryPoint = this.#writtenOffset;
-        await this.#persistCheckpoint();
-        await writeFile(join(this.#dir, CLEAN_SHUTDOWN_FILE), '');
-        await fsyncDir(this.#dir);
-      }
+      await this.#files.closeSegments(keep);
     } finally {
       if (this.#ownsHandles) await this.#handles.closeAll();
       else this.#handles.evictUnder(this.#dir);

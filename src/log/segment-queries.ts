@@ -1,4 +1,6 @@
 /** Lookups over a log's sorted segment list, shared by PartitionLog's reads. */
+import { LogError, LogIoError } from './errors.js';
+import { isErrno } from './file-io.js';
 import type { TimestampAndOffset } from './partition-log-types.js';
 import type { Segment } from './segment.js';
 import { NO_TIMESTAMP } from './time-index.js';
@@ -57,4 +59,25 @@ export async function readSegments(segs: readonly Segment[], offset: number, max
     if (records !== null) return records;
   }
   return EMPTY;
+}
+
+const READ_RETRIES = 3;
+
+/**
+ * Runs a read against the current segments. A segment deleted under it
+ * (truncation, log start moves) shows as ENOENT: retry on the new segment
+ * list (after `idle`: a swap retires segments before the new ones are in),
+ * whose range checks then apply. Other I/O errors become LogIoError.
+ */
+export async function retryingRead<T>(dir: string, attempt: () => Promise<T>, check: () => void, idle: () => Promise<void>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    check();
+    try {
+      return await attempt();
+    } catch (err) {
+      if (err instanceof LogError || err instanceof RangeError) throw err;
+      if (!isErrno(err, 'ENOENT') || tries >= READ_RETRIES) throw new LogIoError(dir, err);
+      await idle();
+    }
+  }
 }
