@@ -129,6 +129,29 @@ describe('transactions over three brokers', () => {
     expect((await readTopic(kafka, TOPIC, { count: 12, readUncommitted: true })).sort()).toEqual(valuesWith('', ['c1', 'a1']));
   }, 40_000);
 
+  it('commits offsets to a group whose coordinator is another broker (the marker goes to its __consumer_offsets leader)', async () => {
+    const any = await rawTo(firstNode());
+    const coordinatorOf = async (keyType: number, key: string): Promise<number> => (await any.request(10, 4, { keyType, coordinatorKeys: [key] })).coordinators[0]?.nodeId ?? -1;
+    const txnCoordinator = await coordinatorOf(1, 'spread');
+    let groupId = '';
+    for (let i = 0; groupId === ''; i++) {
+      expect(i).toBeLessThan(50);
+      if ((await coordinatorOf(0, `spread-group-${i}`)) !== txnCoordinator) groupId = `spread-group-${i}`;
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const txn = await producer.transaction();
+      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: TOPIC, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '3' })) }] });
+      await txn.commit();
+      await waitForState('spread', 'CompleteCommit');
+      const committed = async (): Promise<string[]> => (await admin.fetchOffsets({ groupId, topics: [TOPIC] }))[0]?.partitions.map((p) => p.offset) ?? [];
+      await waitFor(async () => (await committed()).every((o) => o === '3'), `${groupId}'s offsets committed`, 10_000);
+    } finally {
+      await admin.disconnect();
+    }
+  }, 30_000);
+
   it('a new leader serves read_committed from what it replicated, and takes later markers', async () => {
     const partition = 0;
     const old = leaderOf(cluster, TOPIC, partition);
