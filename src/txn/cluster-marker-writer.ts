@@ -27,7 +27,7 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../api/error-codes.js';
 import type { MetadataImage } from '../controller/metadata-image.js';
 import { KafkaClientPool, type Address } from '../platform/kafka-client.js';
-import type { LocalMarkerWriter, TxnMarkerRequest, TxnMarkerWriter } from './txn-marker-writer.js';
+import type { TxnMarkerRequest, TxnMarkerWriter } from './txn-marker-writer.js';
 import type { TopicPartition } from './txn-records.js';
 
 const WRITE_TXN_MARKERS = 27;
@@ -37,7 +37,8 @@ const MAX_MARKERS_PER_REQUEST = 1000;
 
 export interface ClusterMarkerDeps {
   readonly nodeId: number;
-  readonly local: LocalMarkerWriter;
+  /** Writes the partitions this node leads (LocalMarkerWriter). */
+  readonly local: TxnMarkerWriter;
   readonly image: () => MetadataImage;
   /** inter.broker.listener.name, if set. */
   readonly listenerName: string | null;
