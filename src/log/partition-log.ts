@@ -1,10 +1,11 @@
 /**
  * PartitionLog: the ordered, segmented log of one partition replica.
  *
- * Owns: segments, log start offset (checkpointed), log end offset, recovery
- * point, fsync batching. Not here: high watermark, ISR, producer state (the
- * replication and txn layers build on `read`'s `maxOffset` and on append
- * results).
+ * Owns: log start offset (checkpointed), log end offset, the decisions on
+ * the segments (whose list, completed writes and recovery point live in
+ * LogFiles, changed on the queue), fsync batching. Not here: high
+ * watermark, ISR, producer state (the replication and txn layers build on
+ * `read`'s `maxOffset` and on append results).
  *
  * Concurrency model (one owner, decide synchronously, then do the I/O):
  * - `append`, `truncateTo` and `deleteRecordsBefore` decide at call time:
@@ -13,7 +14,10 @@
  *   offsets. Their I/O then runs on one serial queue, in call order.
  * - `read`, `offsetForTimestamp` and `flush` run alongside the queue; reads
  *   only see bytes whose write completed.
- * - `flush` is group-committed: concurrent calls share one fsync.
+ * - `flush` is group-committed: concurrent calls share one fsync (the
+ *   LogManager's broker-wide LogFlusher cycle, or this log's GroupCommit).
+ * - Appends write into the page cache synchronously once their turn on the
+ *   queue comes (append-queue.ts, Segment.append); fsync is asynchronous.
  * - An I/O error during a write marks the log failed (Kafka takes the log dir
  *   offline); appends are refused until it is reopened and recovered.
  * - Segments leaving the log by retention, DeleteRecords or cleaning are

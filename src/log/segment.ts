@@ -29,25 +29,21 @@ import { CorruptLogError } from './errors.js';
 import {
   goneError,
   openReadWrite,
-  readSmallFile,
   renameIfExists,
   segmentPath,
   truncateIfExists,
   unlinkIfExists,
-  writeAt,
   writeFileSynced,
   writevSyncAt,
 } from './file-io.js';
 import type { HandleCache } from './handle-cache.js';
-import { type SegmentHandles, withTemporaryHandles } from './segment-files.js';
+import { loadSegmentIndexes, recoverSegmentFiles } from './segment-files.js';
 import { type BatchInfo, EMPTY_CURSOR, type IndexCursor, planIndexEntries } from './index-plan.js';
 import { OFFSET_INDEX_ENTRY_BYTES } from './offset-index.js';
 import {
-  decodeIndexes,
   emptyIndexes,
   type Indexes,
   isScanProblem,
-  rebuildIndexes,
   type ScanOutcome,
   type SegmentEnd,
   type SegmentSettings,
@@ -185,11 +181,6 @@ export class Segment {
     return this.#deleted;
   }
 
-  /** Sets the upper bound on next offset for an inactive, unscanned segment. */
-  setNextOffsetBound(bound: number): void {
-    if (!this.#active && this.#indexes === null) this.#nextOffset = bound;
-  }
-
   /** Loads both index files, rebuilding them from the log when missing or inconsistent. */
   ensureIndexes(): Promise<void> {
     if (this.#indexes !== null) return Promise.resolve();
@@ -221,20 +212,12 @@ export class Segment {
    */
   async recover(): Promise<ScanOutcome> {
     this.#handles.evict(this.logPath);
-    return withTemporaryHandles(this, () => !this.#deleted, async (w) => {
-      this.#size = (await w.log.stat()).size;
-      const { indexes, end, outcome } = await rebuildIndexes(w.log, this.#shape(), true);
-      this.#indexes = indexes;
-      this.#applyEnd(end);
-      if (outcome.invalidBytes > 0) {
-        await w.log.truncate(outcome.validBytes);
-        this.#handles.evict(this.logPath);
-      }
-      this.#size = outcome.validBytes;
-      await this.#writeIndexFiles(w);
-      await Promise.all([w.log.datasync(), w.index.datasync(), w.timeIndex.datasync()]);
-      return outcome;
-    });
+    const { indexes, end, outcome } = await recoverSegmentFiles(this, (size) => ({ ...this.#shape(), size }), () => !this.#deleted);
+    this.#handles.evict(this.logPath); // the file may have been cut
+    this.#indexes = indexes;
+    this.#applyEnd(end);
+    this.#size = outcome.validBytes;
+    return outcome;
   }
 
   /**
@@ -416,28 +399,10 @@ export class Segment {
 
   async #loadIndexes(): Promise<void> {
     if (this.#deleted) throw goneError(this.logPath);
-    const [offBytes, timeBytes] = await Promise.all([readSmallFile(this.indexPath), readSmallFile(this.timeIndexPath)]);
-    const decoded = decodeIndexes(this.#shape(), offBytes, timeBytes);
-    if (decoded !== null) {
-      this.#indexes = decoded.indexes;
-      this.#cursor = decoded.cursor;
-      return;
-    }
-    await withTemporaryHandles(this, () => !this.#deleted, async (w) => {
-      const { indexes, end, outcome } = await rebuildIndexes(w.log, this.#shape(), false);
-      if (outcome.problem !== null) {
-        throw new CorruptLogError(this.logPath, outcome.problem.position, outcome.problem.problem);
-      }
-      this.#indexes = indexes;
-      this.#applyEnd(end);
-      await this.#writeIndexFiles(w);
-    });
-  }
-
-  async #writeIndexFiles(w: SegmentHandles): Promise<void> {
-    const ix = this.#loaded();
-    await Promise.all([w.index.truncate(0), w.timeIndex.truncate(0)]);
-    await Promise.all([writeAt(w.index, ix.offsets.encode(), 0), writeAt(w.timeIndex, ix.times.encode(), 0)]);
+    const loaded = await loadSegmentIndexes(this, this.#shape(), () => !this.#deleted);
+    this.#indexes = loaded.indexes;
+    this.#cursor = loaded.cursor;
+    if (loaded.end !== null) this.#applyEnd(loaded.end);
   }
 }
 
