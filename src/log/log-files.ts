@@ -1,6 +1,7 @@
 /**
- * LogFiles: the on-disk side of a PartitionLog, mutated only from the log's
- * serial queue: the segment list, how far writes completed, the recovery
+ * LogFiles: the on-disk side of a PartitionLog, mutated from the log's
+ * serial queue (fsync rounds, which run beside it, only advance the
+ * recovery point): the segment list, how far writes completed, the recovery
  * point, and the structural operations (roll, truncation, deletion below a
  * new log start, a cleaner swap) together with the checkpoint that records
  * them. PartitionLog decides (offsets, log start, structure version) and

@@ -4,7 +4,7 @@
  * appends borrow the .log descriptor from the shared handle cache, and a
  * LogManager's flushes run in broker-wide cycles (LogFlusher).
  */
-import { stat } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HandleCache } from '../../../src/log/handle-cache.js';
@@ -75,6 +75,27 @@ describe('in-memory index entries', () => {
     expect(again.logEndOffset).toBe(40);
     expect(batchesIn((await again.read(39, 1)).records)[0]?.baseOffset).toBe(39);
     await again.close();
+  });
+});
+
+describe('HandleCache write handles', () => {
+  it('upgrades a read-only handle to read-write, never creates files, and stays bounded', async () => {
+    const cache = new HandleCache(2);
+    const paths = Array.from({ length: 5 }, (_, i) => join(dir, `f${i}`));
+    for (const p of paths) await writeFile(p, 'abc');
+    const first = paths[0] as string;
+    await cache.use(first, async (fh) => fh.stat());
+    await cache.use(first, async (fh) => void (await fh.write(Buffer.from('x'), 0, 1, 3)), true);
+    expect(cache.openedCount).toBe(2);
+    expect(cache.size).toBe(1);
+    // A read reuses the read-write handle.
+    await cache.use(first, async (fh) => fh.stat());
+    expect(cache.openedCount).toBe(2);
+    expect(await fileSize(first)).toBe(4);
+    for (const p of paths) await cache.use(p, async (fh) => fh.datasync(), true);
+    expect(cache.size).toBeLessThanOrEqual(2);
+    await expect(cache.use(join(dir, 'missing'), async () => undefined, true)).rejects.toMatchObject({ code: 'ENOENT' });
+    await cache.closeAll();
   });
 });
 
