@@ -6,8 +6,8 @@
  * to the log dir holding the fewest. All logs share one bounded cache of
  * `.log` file handles (reads, appends and fsyncs borrow from it, so the
  * descriptors held stay bounded however many partitions there are) and one
- * flush cycle (LogFlusher): the fsyncs of every log that asked for one
- * since the previous cycle run together.
+ * fsync scheduler (LogFlusher): a pipelined group commit per log, with a
+ * broker-wide bound on the fsyncs in flight.
  *
  * Periodic work is driven from outside, so no timer hides in here:
  * `flushDue` (flush.ms), `cleanupDue` (retention, every
@@ -125,7 +125,7 @@ export class LogManager {
     return this.#handles;
   }
 
-  /** The broker-wide flush cycle every log's flush() goes through. */
+  /** The broker-wide fsync scheduler every log's flush() goes through. */
   get flusher(): LogFlusher {
     return this.#flusher;
   }

@@ -11,7 +11,7 @@ export interface PartitionLogOptions {
   readonly handles?: HandleCache;
   /** Where `.deleted` segment files wait for removal; shared by a LogManager's logs, a private one otherwise. */
   readonly deletes?: DeferredDeletes;
-  /** Broker-wide flush cycles (a LogManager's); the log group-commits its own fsyncs otherwise. */
+  /** Broker-wide fsync scheduler (a LogManager's); the log group-commits its own fsyncs otherwise. */
   readonly flusher?: LogFlusher;
 }
 

@@ -15,7 +15,7 @@
  * - `read`, `offsetForTimestamp` and `flush` run alongside the queue; reads
  *   only see bytes whose write completed.
  * - `flush` is group-committed: concurrent calls share one fsync (the
- *   LogManager's broker-wide LogFlusher cycle, or this log's GroupCommit).
+ *   LogManager's broker-wide LogFlusher, or this log's GroupCommit).
  * - Appends write into the page cache synchronously once their turn on the
  *   queue comes (append-queue.ts, Segment.append); fsync is asynchronous.
  * - An I/O error during a write marks the log failed (Kafka takes the log dir
@@ -294,9 +294,9 @@ export class PartitionLog {
   }
 
   /**
-   * fsyncs the writes completed so far. Concurrent calls share syncs: in the
-   * broker-wide flush cycle of the LogManager's LogFlusher, or in this log's
-   * own group commit.
+   * fsyncs the writes completed so far. Concurrent calls share syncs: through
+   * the LogManager's broker-wide LogFlusher, or in this log's own group
+   * commit.
    */
   flush(): Promise<void> {
     if (this.#failed !== null) return Promise.reject(new LogFailedError(this.#dir, this.#failed));

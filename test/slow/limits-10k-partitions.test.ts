@@ -83,7 +83,7 @@ describe('storage limits: descriptors', () => {
           for (let i = 0; i < 3; i++) await log.append(batch(1000 + i, p));
         }, sample),
       );
-      await phase('fsync each (flush cycles)', () => inChunks(logs, (log) => log.flush(), sample));
+      await phase('fsync each (LogFlusher)', () => inChunks(logs, (log) => log.flush(), sample));
       await phase('read back', () =>
         inChunks(logs, async (log, p) => {
           const { records } = await log.read(0, 1 << 20);

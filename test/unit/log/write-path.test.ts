@@ -2,14 +2,13 @@
  * The append write path: index entries of the active segment stay in memory
  * until it is sealed (and are rebuilt by recovery after an unclean stop),
  * appends borrow the .log descriptor from the shared handle cache, and a
- * LogManager's flushes run in broker-wide cycles (LogFlusher).
+ * LogManager's flushes go through its broker-wide LogFlusher (log-flusher.test.ts).
  */
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HandleCache } from '../../../src/log/handle-cache.js';
 import { resolveLogConfig } from '../../../src/log/log-config.js';
-import { LogFlusher } from '../../../src/log/log-flusher.js';
 import { LogManager } from '../../../src/log/log-manager.js';
 import { PartitionLog } from '../../../src/log/partition-log.js';
 import { batchesIn, makeBatch, tempDir } from './helpers.js';
@@ -100,42 +99,6 @@ describe('HandleCache write handles', () => {
 });
 
 describe('LogFlusher', () => {
-  it('fsyncs every requesting log in one cycle; requests during a cycle wait for the next', async () => {
-    const flusher = new LogFlusher();
-    const events: string[] = [];
-    let release: (() => void) | null = null;
-    const slow = (name: string) => async (): Promise<void> => {
-      events.push(`start ${name}`);
-      await new Promise<void>((resolve) => {
-        release = resolve;
-      });
-      events.push(`end ${name}`);
-    };
-    const a = {};
-    const b = {};
-    const first = [flusher.request(a, slow('a1')), flusher.request(a, slow('a1-dup')), flusher.request(b, async () => void events.push('b1'))];
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(flusher.cycles).toBe(1);
-    expect(events).toEqual(['start a1', 'b1']);
-    const second = flusher.request(b, async () => void events.push('b2'));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(events).toEqual(['start a1', 'b1']);
-    (release as unknown as () => void)();
-    await Promise.all(first);
-    await second;
-    expect(events).toEqual(['start a1', 'b1', 'end a1', 'b2']);
-    expect(flusher.cycles).toBe(2);
-    expect(flusher.syncs).toBe(3);
-  });
-
-  it('fails only the waiters of the log whose fsync failed', async () => {
-    const flusher = new LogFlusher();
-    const bad = flusher.request({}, () => Promise.reject(new Error('EIO')));
-    const good = flusher.request({}, () => Promise.resolve());
-    await expect(bad).rejects.toThrow('EIO');
-    await expect(good).resolves.toBeUndefined();
-  });
-
   it('serves the flushes of a LogManager’s logs', async () => {
     const mgr = new LogManager({ logDirs: [dir], defaultConfig: resolveLogConfig({}) });
     await mgr.open();
@@ -145,7 +108,7 @@ describe('LogFlusher', () => {
       await log.flush();
     }));
     expect(mgr.flusher.syncs).toBe(4);
-    expect(mgr.flusher.cycles).toBeLessThanOrEqual(4);
+    expect(mgr.flusher.requests).toBe(4);
     for (const log of logs) expect(log.recoveryPoint).toBe(1);
     await mgr.close();
   });
