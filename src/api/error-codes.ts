@@ -150,5 +150,16 @@ export function toErrorCode(err: unknown): number {
   if (err && typeof err === 'object' && 'kafkaErrorCode' in err && typeof err.kafkaErrorCode === 'number') {
     return err.kafkaErrorCode;
   }
+  // Typed errors of inner layers (the log's LogError) name their Kafka error.
+  const named = typedKafkaError(err);
+  if (named !== null) return ErrorCode[named];
   return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/** The Kafka error name a typed inner error carries (`kafkaError`), or null. */
+export function typedKafkaError(err: unknown): ErrorName | null {
+  if (err && typeof err === 'object' && 'kafkaError' in err && typeof err.kafkaError === 'string' && err.kafkaError in ErrorCode) {
+    return err.kafkaError as ErrorName;
+  }
+  return null;
 }

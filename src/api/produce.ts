@@ -24,7 +24,7 @@
 import { produceRequestMeta } from '../protocol/generated/produce-request.js';
 import { produceResponseMeta, type PartitionProduceResponse, type TopicProduceResponse } from '../protocol/generated/produce-response.js';
 import type { Input } from '../protocol/primitives/index.js';
-import { ErrorCode, KafkaError, toErrorCode } from './error-codes.js';
+import { ErrorCode, KafkaError, toErrorCode, typedKafkaError } from './error-codes.js';
 import { endpointOf, type Endpoint } from './endpoints.js';
 import { CLOSE_CONNECTION, NO_RESPONSE, registerApi } from './registry.js';
 
@@ -48,8 +48,14 @@ registerApi({
         const fail = (err: unknown): void => {
           failed = true;
           out.errorCode = toErrorCode(err);
-          out.errorMessage = err instanceof KafkaError && err.message !== err.kafkaError ? err.message : null;
-          if (!(err instanceof KafkaError)) ctx.broker.log.error({ err, topic: t.name, partition: pd.index }, 'produce failed');
+          const typed = err instanceof KafkaError || typedKafkaError(err) !== null;
+          out.errorMessage = typed && err instanceof Error && err.message !== (err as { kafkaError?: string }).kafkaError ? err.message : null;
+          // Per-record errors (KIP-467), e.g. keyless records on a compacted topic.
+          const recordErrors = (err as { recordErrors?: unknown }).recordErrors;
+          if (Array.isArray(recordErrors)) out.recordErrors = recordErrors as Input<PartitionProduceResponse>['recordErrors'];
+          if (!typed || out.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR || out.errorCode === ErrorCode.KAFKA_STORAGE_ERROR) {
+            ctx.broker.log.error({ err, topic: t.name, partition: pd.index }, 'produce failed');
+          }
           if (out.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER) {
             const p = ctx.broker.image().partition(t.name, pd.index);
             if (p) out.currentLeader = { leaderId: p.leader, leaderEpoch: p.leaderEpoch };

@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKrill, type RunningKrill } from '../../src/index.js';
 import { CompressionTypes, kafkaClient } from '../helpers/kafkajs.js';
 import { readRecords } from '../unit/log/keyed.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { buildBatchSync } from '../../src/protocol/records.js';
 
 let dataDir: string;
 let krill: RunningKrill;
@@ -142,6 +144,24 @@ describe('compaction', () => {
     } finally {
       await producer.disconnect();
       await admin.disconnect();
+    }
+  });
+
+  it('names each keyless record in record_errors with an error message (Produce v8+, KIP-467)', async () => {
+    const topic = 'keys-required-raw';
+    const c = await RawClient.connect(krill.bootstrap);
+    try {
+      const created = await c.request(19, 7, { topics: [{ name: topic, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }], timeoutMs: 10_000, validateOnly: false });
+      expect(created.topics[0]!.errorCode).toBe(0);
+      const records = buildBatchSync({ records: [{ key: Buffer.from('a'), value: Buffer.from('1') }, { key: null, value: Buffer.from('2') }, { key: null, value: Buffer.from('3') }] });
+      const r = await c.request(0, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] });
+      const p = r.responses[0]!.partitionResponses[0]!;
+      expect(p.errorCode).toBe(87);
+      expect(p.recordErrors.map((e) => e.batchIndex)).toEqual([1, 2]);
+      expect(p.recordErrors[0]!.batchIndexErrorMessage).toMatch(/without key/);
+      expect(p.errorMessage).toMatch(/2 record\(s\) rejected/);
+    } finally {
+      c.close();
     }
   });
 });
