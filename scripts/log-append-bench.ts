@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveLogConfig } from '../src/log/log-config.js';
 import { LogManager } from '../src/log/log-manager.js';
-import { BATCH_HEADER_SIZE, writeCrc } from '../src/protocol/record-batch.js';
+import { fillerBatch } from '../test/helpers/filler-batch.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -20,22 +20,7 @@ function arg(name: string, fallback: number): number {
 }
 
 function batch(size: number, ts: number): Buffer {
-  const buf = Buffer.alloc(size, 7);
-  buf.writeBigInt64BE(0n, 0);
-  buf.writeInt32BE(size - 12, 8);
-  buf.writeInt32BE(0, 12);
-  buf.writeInt8(2, 16);
-  buf.writeInt16BE(0, 21);
-  buf.writeInt32BE(0, 23);
-  buf.writeBigInt64BE(BigInt(ts), 27);
-  buf.writeBigInt64BE(BigInt(ts), 35);
-  buf.writeBigInt64BE(-1n, 43);
-  buf.writeInt16BE(-1, 51);
-  buf.writeInt32BE(-1, 53);
-  buf.writeInt32BE(1, 57);
-  void BATCH_HEADER_SIZE;
-  writeCrc(buf, 0);
-  return buf;
+  return fillerBatch(size, ts, { fill: { byte: 7 } });
 }
 
 const fsync = process.argv.includes('--fsync');

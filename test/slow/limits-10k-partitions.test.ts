@@ -16,7 +16,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveLogConfig } from '../../src/log/log-config.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import type { PartitionLog } from '../../src/log/partition-log.js';
-import { BATCH_HEADER_SIZE, writeCrc } from '../../src/protocol/record-batch.js';
+import { BATCH_HEADER_SIZE } from '../../src/protocol/record-batch.js';
+import { fillerBatch } from '../helpers/filler-batch.js';
 
 const PARTITIONS = 10_000;
 const CACHE = 1000;
@@ -25,21 +26,7 @@ const CHUNK = 500;
 const FD_BOUND = CACHE + CHUNK + 100;
 
 function batch(ts: number, seed: number): Buffer {
-  const buf = Buffer.alloc(BATCH_HEADER_SIZE + 200, seed & 0xff);
-  buf.writeBigInt64BE(0n, 0);
-  buf.writeInt32BE(buf.length - 12, 8);
-  buf.writeInt32BE(0, 12);
-  buf.writeInt8(2, 16);
-  buf.writeInt16BE(0, 21);
-  buf.writeInt32BE(0, 23);
-  buf.writeBigInt64BE(BigInt(ts), 27);
-  buf.writeBigInt64BE(BigInt(ts), 35);
-  buf.writeBigInt64BE(-1n, 43);
-  buf.writeInt16BE(-1, 51);
-  buf.writeInt32BE(-1, 53);
-  buf.writeInt32BE(1, 57);
-  writeCrc(buf, 0);
-  return buf;
+  return fillerBatch(BATCH_HEADER_SIZE + 200, ts, { fill: { byte: seed } });
 }
 
 function openFds(): number {

@@ -17,28 +17,13 @@ import { describe, expect, it } from 'vitest';
 import { resolveLogConfig } from '../../src/log/log-config.js';
 import { LogManager } from '../../src/log/log-manager.js';
 import { PartitionLog } from '../../src/log/partition-log.js';
-import { BATCH_HEADER_SIZE, writeCrc } from '../../src/protocol/record-batch.js';
+import { fillerBatch } from '../helpers/filler-batch.js';
 
 const GIB = 1024 ** 3;
 
 /** A v2 batch of `size` bytes (10 records' worth of filler) with a valid CRC. */
 function batch(size: number, ts: number, seed: number): Buffer {
-  const buf = Buffer.alloc(size);
-  for (let i = BATCH_HEADER_SIZE; i + 4 <= size; i += 4) buf.writeUInt32BE((seed * 2654435761 + i) >>> 0, i);
-  buf.writeBigInt64BE(0n, 0);
-  buf.writeInt32BE(size - 12, 8);
-  buf.writeInt32BE(0, 12);
-  buf.writeInt8(2, 16);
-  buf.writeInt16BE(0, 21);
-  buf.writeInt32BE(9, 23);
-  buf.writeBigInt64BE(BigInt(ts), 27);
-  buf.writeBigInt64BE(BigInt(ts), 35);
-  buf.writeBigInt64BE(-1n, 43);
-  buf.writeInt16BE(-1, 51);
-  buf.writeInt32BE(-1, 53);
-  buf.writeInt32BE(10, 57);
-  writeCrc(buf, 0);
-  return buf;
+  return fillerBatch(size, ts, { records: 10, fill: { seed } });
 }
 
 function openFds(): number {
