@@ -19,6 +19,8 @@ import { BrokerConfig } from '../config/broker-config.js';
 import { KrillNode } from '../node.js';
 import { runConformanceCommand } from '../conformance/command.js';
 import { benchOptions } from '../bench/options.js';
+import { startIdleGc } from '../platform/idle-gc.js';
+import { systemClock } from '../platform/clock.js';
 
 async function start(args: { config?: string; override?: string[]; logLevel: string }): Promise<void> {
   const log = pino({ level: args.logLevel });
@@ -38,6 +40,8 @@ async function start(args: { config?: string; override?: string[]; logLevel: str
     log.fatal({ err }, 'Krill failed to start');
     process.exit(1);
   }
+  // The process is Krill's alone here (never in embedded nodes): collect once when load stops.
+  startIdleGc({ intervalMs: config.int('krill.idle.gc.interval.ms'), clock: systemClock(), onCollect: (ms) => log.debug({ ms }, 'idle-time full GC') });
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;

@@ -60,6 +60,7 @@ const defs: ConfigDef[] = [
   { name: 'min.insync.replicas', type: 'int', default: '1', doc: 'Replicas that must have an acks=all write.', topicConfig: 'min.insync.replicas' },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', doc: 'Elect a leader outside the ISR.', topicConfig: 'unclean.leader.election.enable' },
   { name: 'krill.fsync.before.ack', type: 'boolean', default: 'true', doc: 'fsync (group commit) before acknowledging acks=all writes.' },
+  { name: 'krill.idle.gc.interval.ms', type: 'long', default: '10000', doc: 'krill start only: how often the process checks for a quiet spell after load and then runs one full GC to hand freed buffers back (0 disables; embedded nodes never force a GC).' },
   { name: 'offsets.topic.num.partitions', type: 'int', default: '50', doc: 'Partitions of __consumer_offsets.' },
   { name: 'offsets.topic.replication.factor', type: 'int', default: '3', doc: 'Replication factor of __consumer_offsets (capped at live brokers).' },
   { name: 'transaction.state.log.num.partitions', type: 'int', default: '50', doc: 'Partitions of __transaction_state.' },
