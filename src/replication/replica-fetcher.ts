@@ -23,7 +23,7 @@ import { ErrorCode } from '../api/error-codes.js';
 import type { FetchRequest } from '../protocol/generated/fetch-request.js';
 import type { PartitionData } from '../protocol/generated/fetch-response.js';
 import type { Input } from '../protocol/primitives/index.js';
-import { BrokerConnection } from './broker-client.js';
+import { KafkaClientConnection } from '../platform/kafka-client.js';
 import { appendAsFollower, followLogStart, restartFollowerAt, truncateFollower, UnexpectedAppendOffsetError } from './follower-log.js';
 import type { EpochEndOffset } from './leader-epoch-cache.js';
 import type { Partition } from './partition.js';
@@ -62,7 +62,7 @@ const OFFSET_FOR_LEADER_EPOCH_VERSION = 4;
 
 export class ReplicaFetcher {
   readonly #states = new Map<Partition, FetchState>();
-  #conn: BrokerConnection | null = null;
+  #conn: KafkaClientConnection | null = null;
   #stopped = false;
   #wake: (() => void) | null = null;
   readonly #loop: Promise<void>;
@@ -160,11 +160,11 @@ export class ReplicaFetcher {
     this.#conn?.close();
   }
 
-  async #connection(): Promise<BrokerConnection> {
+  async #connection(): Promise<KafkaClientConnection> {
     if (this.#conn && !this.#conn.isClosed) return this.#conn;
     const ep = this.deps.endpoint(this.sourceId);
     if (!ep) throw new Error(`no endpoint for broker ${this.sourceId}`);
-    this.#conn = await BrokerConnection.connect(ep.host, ep.port, `krill-replica-fetcher-${this.deps.nodeId}-${this.sourceId}`, this.deps.config.requestTimeoutMs);
+    this.#conn = await KafkaClientConnection.connect({ host: ep.host, port: ep.port }, `krill-replica-fetcher-${this.deps.nodeId}-${this.sourceId}`, this.deps.config.requestTimeoutMs);
     return this.#conn;
   }
 
@@ -173,7 +173,7 @@ export class ReplicaFetcher {
     this.deps.log.debug({ topic: s.p.topic, partition: s.p.index, source: this.sourceId, why, errorCode }, 'backing off a replica fetch');
   }
 
-  async #truncate(conn: BrokerConnection, states: FetchState[]): Promise<void> {
+  async #truncate(conn: KafkaClientConnection, states: FetchState[]): Promise<void> {
     const byTopic = new Map<string, FetchState[]>();
     for (const s of states) byTopic.set(s.p.topic, [...(byTopic.get(s.p.topic) ?? []), s]);
     const res = await conn.request(
@@ -220,7 +220,7 @@ export class ReplicaFetcher {
     });
   }
 
-  async #fetch(conn: BrokerConnection, states: FetchState[]): Promise<void> {
+  async #fetch(conn: KafkaClientConnection, states: FetchState[]): Promise<void> {
     const cfg = this.deps.config;
     const byTopic = new Map<string, FetchState[]>();
     for (const s of states) byTopic.set(s.p.topicId, [...(byTopic.get(s.p.topicId) ?? []), s]);
