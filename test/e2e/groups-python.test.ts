@@ -5,14 +5,12 @@
  * assignment, and kafka-python consumers with auto-commit, each sharing a
  * topic in one group and consuming every message exactly once.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKrill, type RunningKrill } from '../../src/index.js';
+import { hasPythonModule, runPythonScript } from '../compat/helpers/python.js';
 
-const PYTHON = '/usr/bin/python3';
-const has = (module: string): boolean => spawnSync(PYTHON, ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
-const HAS_CONFLUENT = has('confluent_kafka');
-const HAS_KAFKA_PYTHON = has('kafka');
+const HAS_CONFLUENT = hasPythonModule('confluent_kafka');
+const HAS_KAFKA_PYTHON = hasPythonModule('kafka');
 
 let krill: RunningKrill;
 
@@ -26,22 +24,8 @@ afterAll(async () => {
   await krill?.stop();
 });
 
-/** Runs a Python script with BOOTSTRAP set; resolves with its last stdout line parsed as JSON. */
 function runPython<T>(script: string, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-c', script], { env: { ...process.env, BOOTSTRAP: krill.bootstrap }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) reject(new Error(`python exited with ${code}: ${err.slice(-2000)}`));
-      else resolve(JSON.parse(last) as T);
-    });
-  });
+  return runPythonScript<T>(script, krill.bootstrap, timeoutMs);
 }
 
 const CONFLUENT = `

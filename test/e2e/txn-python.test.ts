@@ -7,12 +7,11 @@
  * with the same transactional.id. Needs python3-confluent-kafka for
  * /usr/bin/python3.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKrill, type RunningKrill } from '../../src/index.js';
+import { hasPythonModule, runPythonScript } from '../compat/helpers/python.js';
 
-const PYTHON = '/usr/bin/python3';
-const HAS_CONFLUENT = spawnSync(PYTHON, ['-c', 'import confluent_kafka'], { stdio: 'ignore' }).status === 0;
+const HAS_CONFLUENT = hasPythonModule('confluent_kafka');
 
 let krill: RunningKrill;
 
@@ -27,20 +26,7 @@ afterAll(async () => {
 });
 
 function runPython<T>(script: string, timeoutMs = 50_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['-c', script], { env: { ...process.env, BOOTSTRAP: krill.bootstrap }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      const last = out.trim().split('\n').at(-1) ?? '';
-      if (code !== 0) reject(new Error(`python exited with ${code}: ${err.slice(-3000)}`));
-      else resolve(JSON.parse(last) as T);
-    });
-  });
+  return runPythonScript<T>(script, krill.bootstrap, timeoutMs);
 }
 
 const SCRIPT = `
